@@ -1,0 +1,48 @@
+# jingwang — the two commands: `make demo` and `make test`. Both start with `make setup` and are idempotent.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export JINGWANG_HOME ?= $(CURDIR)/.jingwang
+
+.PHONY: setup system venv demo test lint typecheck pytest bench db-stop clean
+
+setup: system venv
+
+system:
+	@scripts/setup-system.sh
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev,server]'
+	@touch $@
+
+demo: setup
+	$(BIN)/jingwang db start
+	$(BIN)/jingwang demo
+	$(BIN)/jingwang serve --host $(HOST) --port $(PORT)
+
+test: setup lint typecheck pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy
+
+pytest:
+	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/python -m bench
+
+db-stop:
+	$(BIN)/jingwang db stop
+
+clean: db-stop
+	rm -rf $(VENV) $(JINGWANG_HOME)

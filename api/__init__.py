@@ -1,0 +1,40 @@
+"""jingwang's HTTP side: the Flask app, persistence (PostGIS) and the ``jingwang`` CLI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from api.config import Settings
+
+__all__ = ["create_app"]
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. ``test_config`` overrides settings read from the environment."""
+    settings = Settings.from_env()
+    app = Flask(__name__)
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key,
+        DATABASE_URL=settings.database_url,
+        JINGWANG_HOME=str(settings.home),
+        TILE_URL=settings.tile_url,
+        JSON_AS_ASCII=False,
+    )
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    from api import db, errors
+    from api.routes import boundaries, health
+
+    db.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(boundaries.bp)
+
+    from webmap import pages
+
+    app.register_blueprint(pages.bp)
+    return app

@@ -1,0 +1,34 @@
+"""Settings read from the environment (see README "Configuration")."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_SECRET = "jingwang-dev-secret-change-me"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the data lives and how to reach it."""
+
+    database_url: str | None
+    home: Path
+    secret_key: str
+    tile_url: str
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=env.get("JINGWANG_DATABASE_URL") or None,
+            home=Path(env.get("JINGWANG_HOME") or ".jingwang").resolve(),
+            secret_key=env.get("JINGWANG_SECRET_KEY") or DEFAULT_SECRET,
+            tile_url=env.get("JINGWANG_TILE_URL", ""),
+        )
+
+    @property
+    def embedded(self) -> bool:
+        """True when jingwang runs its own PostgreSQL cluster under ``home``."""
+        return self.database_url is None

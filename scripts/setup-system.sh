@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# System packages jingwang needs on Debian/Ubuntu: PostgreSQL with PostGIS (the embedded cluster), Chromium (the
+# web map tests), a CJK font (Chinese in PDF reports). Installs them when missing and run as root; otherwise
+# prints the exact command to run.
+set -euo pipefail
+
+missing=()
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+pg_major=""
+if [ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ]; then
+  pg_major=$(basename "$(dirname "$pg_bin")")
+fi
+if [ -z "$pg_major" ] || ! ls /usr/share/postgresql/"$pg_major"/extension/postgis.control >/dev/null 2>&1; then
+  if [ -z "$pg_major" ]; then
+    # The distribution's own major version: the one with a PostGIS 3 package.
+    pg_major=$(apt-cache search --names-only '^postgresql-[0-9]+-postgis-3$' 2>/dev/null \
+      | sed -E 's/^postgresql-([0-9]+)-postgis-3.*/\1/' | sort -n | tail -n 1)
+    pg_major=${pg_major:-15}
+    missing+=("postgresql-$pg_major")
+  fi
+  missing+=("postgresql-$pg_major-postgis-3")
+fi
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
+fc-list 2>/dev/null | grep -qiE "Noto Sans CJK|WenQuanYi" || missing+=(fonts-noto-cjk)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: ok (PostgreSQL $pg_major with PostGIS, chromium, CJK font)"
+  exit 0
+fi
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Debian starts a system-wide cluster on install; jingwang runs its own and needs none.
+  if command -v pg_lsclusters >/dev/null 2>&1; then
+    pg_lsclusters -h 2>/dev/null | awk '$4 == "online" {print $1, $2}' | while read -r v c; do
+      pg_ctlcluster "$v" "$c" stop || true
+    done
+  fi
+  echo "system packages: installed ${missing[*]}"
+else
+  echo "missing system packages: ${missing[*]}" >&2
+  echo "run:  sudo apt-get update && sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi

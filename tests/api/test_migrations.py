@@ -1,0 +1,68 @@
+"""Migrations up and down on an empty database."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from api.db import downgrade, ensure_database, ensure_postgis, upgrade
+
+TABLES = {
+    "boundary_import",
+    "precinct",
+    "district",
+    "grid",
+    "key_place",
+    "patrol_fix",
+    "hazard",
+    "hazard_event",
+    "incident",
+}
+
+
+def _tables(conn) -> set[str]:
+    return set(inspect(conn).get_table_names()) - {"spatial_ref_sys", "alembic_version"}
+
+
+def test_upgrade_and_downgrade_on_an_empty_database(cluster):
+    name = f"jingwang_test_mig_{uuid.uuid4().hex[:8]}"
+    ensure_database(cluster.url(), name)
+    engine = create_engine(cluster.url(name))
+    try:
+        with engine.begin() as conn:
+            ensure_postgis(conn)
+            upgrade(conn)
+            assert _tables(conn) == TABLES
+            gist = conn.scalars(
+                text("SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%USING gist (geom)%'")
+            ).all()
+            assert set(gist) == TABLES - {"boundary_import", "hazard_event"}
+            srid = conn.scalar(text("SELECT Find_SRID('public', 'grid', 'geom')"))
+            assert srid == 4326
+        with engine.begin() as conn:
+            downgrade(conn)
+            assert _tables(conn) == set()
+        with engine.begin() as conn:
+            upgrade(conn)  # and up again from nothing
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+    finally:
+        engine.dispose()
+        admin = create_engine(cluster.url("postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_one_current_row_per_code(session):
+    insert = text(
+        "INSERT INTO precinct (code, name, geom) VALUES "
+        "('P1', 'a', ST_Multi(ST_MakeEnvelope(0, 0, 1, 1, 4326)))"
+    )
+    session.execute(insert)
+    session.execute(text("UPDATE precinct SET valid_to = now() WHERE code = 'P1'"))
+    session.execute(insert)  # the closed row no longer counts
+    with pytest.raises(IntegrityError, match="uq_precinct_current_code"), session.begin_nested():
+        session.execute(insert)

@@ -1,0 +1,166 @@
+"""Fixtures on a real PostGIS: the embedded cluster under $JINGWANG_HOME, a throwaway database per test run.
+
+Each test runs inside a transaction that is rolled back afterwards; services that commit only release a
+savepoint (``join_transaction_mode="create_savepoint"``).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from api import create_app
+from api.cli import cli
+from api.cluster import Cluster
+from api.db import ensure_database, ensure_postgis, upgrade
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _home() -> Path:
+    return Path(os.environ.get("JINGWANG_HOME") or ROOT / ".jingwang").resolve()
+
+
+@pytest.fixture(scope="session")
+def cluster() -> Cluster:
+    cluster = Cluster(_home())
+    cluster.start()
+    return cluster
+
+
+def _new_database(cluster: Cluster, label: str) -> tuple[str, Engine]:
+    name = f"jingwang_test_{label}_{uuid.uuid4().hex[:8]}"
+    ensure_database(cluster.url(), name)
+    engine = create_engine(cluster.url(name))
+    with engine.begin() as conn:
+        ensure_postgis(conn)
+        upgrade(conn)
+    return name, engine
+
+
+def _drop_database(cluster: Cluster, name: str, engine: Engine) -> None:
+    engine.dispose()
+    admin = create_engine(cluster.url("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(cluster: Cluster) -> Iterator[Engine]:
+    """An empty, migrated database."""
+    name, engine = _new_database(cluster, "empty")
+    yield engine
+    _drop_database(cluster, name, engine)
+
+
+@pytest.fixture(scope="session")
+def demo_engine(cluster: Cluster) -> Iterator[Engine]:
+    """A database with the demo city loaded (committed once for the whole run)."""
+    from api.services.demo import load_demo
+
+    name, engine = _new_database(cluster, "demo")
+    with Session(engine) as session:
+        load_demo(session, log=lambda _line: None)
+    yield engine
+    _drop_database(cluster, name, engine)
+
+
+def _rolled_back(engine: Engine) -> Iterator[Connection]:
+    conn = engine.connect()
+    trans = conn.begin()
+    try:
+        yield conn
+    finally:
+        trans.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    yield from _rolled_back(engine)
+
+
+@pytest.fixture
+def demo_connection(demo_engine: Engine) -> Iterator[Connection]:
+    yield from _rolled_back(demo_engine)
+
+
+def _session(conn: Connection) -> Session:
+    return Session(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    with _session(connection) as s:
+        yield s
+
+
+@pytest.fixture
+def demo_session(demo_connection: Connection) -> Iterator[Session]:
+    with _session(demo_connection) as s:
+        yield s
+
+
+def _app(engine: Engine, conn: Connection) -> Flask:
+    app = create_app({"TESTING": True, "DATABASE_URL": engine.url.render_as_string(hide_password=False)})
+    app.extensions["jingwang"] = {
+        "engine": engine,
+        "sessionmaker": sessionmaker(
+            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+        ),
+    }
+    return app
+
+
+@pytest.fixture
+def app(engine: Engine, connection: Connection) -> Flask:
+    """The app on the empty database, inside the test's transaction."""
+    return _app(engine, connection)
+
+
+@pytest.fixture
+def demo_app(demo_engine: Engine, demo_connection: Connection) -> Flask:
+    """The app on the demo database, inside the test's transaction."""
+    return _app(demo_engine, demo_connection)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def demo_client(demo_app: Flask) -> FlaskClient:
+    return demo_app.test_client()
+
+
+class Runner:
+    """Invokes ``jingwang`` on a given app, keeping stdout and stderr apart."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.runner = CliRunner()
+
+    def invoke(self, *args: str, input: str | None = None) -> Result:
+        return self.runner.invoke(cli, list(args), obj=self.app, input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def runner(app: Flask) -> Runner:
+    return Runner(app)
+
+
+@pytest.fixture
+def demo_runner(demo_app: Flask) -> Runner:
+    return Runner(demo_app)

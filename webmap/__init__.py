@@ -1,0 +1,1 @@
+"""What people see: the pages of jingwang. Data comes from :mod:`api.services`; nothing here writes."""
