@@ -1,0 +1,54 @@
+"""Read a boundary layer from the store as a GeoDataFrame: the current version, or as of a moment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import geopandas as gpd
+import shapely
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from api.layers import LAYERS
+
+__all__ = ["version_clause", "load_layer", "layer_version"]
+
+
+def version_clause(as_of: datetime | None, alias: str = "t") -> tuple[str, dict[str, Any]]:
+    """SQL condition selecting the rows valid at ``as_of`` (current rows when None), with its parameters."""
+    if as_of is None:
+        return f"{alias}.valid_to IS NULL", {}
+    cond = f"{alias}.valid_from <= :as_of AND ({alias}.valid_to IS NULL OR {alias}.valid_to > :as_of)"
+    return cond, {"as_of": as_of}
+
+
+def load_layer(
+    session: Session,
+    layer_name: str,
+    as_of: datetime | None = None,
+    where: str = "",
+    params: dict[str, Any] | None = None,
+) -> gpd.GeoDataFrame:
+    """The layer's rows valid at ``as_of`` with ``code``, ``name``, typed columns and geometry (EPSG:4326).
+
+    ``where`` is an extra SQL condition written by a service (values go through ``params``).
+    """
+    layer = LAYERS[layer_name]
+    cond, bound = version_clause(as_of)
+    if where:
+        cond = f"{cond} AND ({where})"
+    cols = ", ".join(["t.code", "t.name", *(f"t.{c}" for c in layer.columns)])
+    sql = f"SELECT {cols}, ST_AsBinary(t.geom) AS wkb FROM {layer.table} t WHERE {cond} ORDER BY t.code"
+    result = session.execute(text(sql), {**bound, **(params or {})})
+    names = list(result.keys())
+    rows = result.all()
+    data = {name: [row[i] for row in rows] for i, name in enumerate(names[:-1])}
+    geoms = shapely.from_wkb([bytes(row[-1]) for row in rows]) if rows else []
+    return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
+
+
+def layer_version(session: Session, layer_name: str) -> int:
+    """The id of the latest import, revert or applied proposal of the layer: changes whenever its rows do."""
+    value = session.scalar(text("SELECT max(id) FROM boundary_import WHERE layer = :l"), {"l": layer_name})
+    return int(value or 0)
