@@ -27,12 +27,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     from api import db, errors
-    from api.routes import boundaries, health
+    from api.routes import boundaries, health, tiles
 
     db.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(boundaries.bp)
+    app.register_blueprint(tiles.bp)
 
     from webmap import pages
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from geoalchemy2 import Geometry, WKBElement
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy import BigInteger, Computed, DateTime, ForeignKey, Index, Integer, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -41,6 +41,7 @@ class BoundaryImport(Base):
     """One import (or applied proposal, or revert) of one layer: the provenance of a boundary version."""
 
     __tablename__ = "boundary_import"
+    __table_args__ = (Index("ix_boundary_import_layer", "layer", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     layer: Mapped[str] = mapped_column(String(32))
@@ -65,6 +66,11 @@ class _Boundary:
     name: Mapped[str | None] = mapped_column(Text)
     attributes: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
     geom: Mapped[WKBElement] = _geom("MULTIPOLYGON")
+    # Web Mercator copy for vector tiles, kept by PostgreSQL itself.
+    geom_3857: Mapped[WKBElement] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=3857, spatial_index=False),
+        Computed("ST_Transform(geom, 3857)", persisted=True),
+    )
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("boundary_import.id"))
@@ -73,6 +79,7 @@ class _Boundary:
 def _boundary_indexes(table: str) -> tuple[Index, ...]:
     return (
         Index(f"ix_{table}_geom", "geom", postgresql_using="gist"),
+        Index(f"ix_{table}_geom_3857", "geom_3857", postgresql_using="gist"),
         Index(f"ix_{table}_import", "import_id"),
         # One current row per code: closing the old row is part of every import.
         Index(

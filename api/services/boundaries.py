@@ -60,7 +60,8 @@ def feature_collection(
         SELECT json_build_object(
             'type', 'Feature', 'id', t.code,
             'geometry', ST_AsGeoJSON(t.geom, 6)::json,
-            'properties', t.attributes || (to_jsonb(t) - 'geom' - 'attributes' - 'id' - 'valid_to')
+            'properties', t.attributes
+                || (to_jsonb(t) - 'geom' - 'geom_3857' - 'attributes' - 'id' - 'valid_to')
         )::text
         FROM {layer.table} t WHERE {cond} ORDER BY t.code LIMIT :limit OFFSET :offset
     """

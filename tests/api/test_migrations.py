@@ -47,7 +47,7 @@ def test_upgrade_and_downgrade_on_an_empty_database(cluster):
             assert _tables(conn) == set()
         with engine.begin() as conn:
             upgrade(conn)  # and up again from nothing
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0001"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
     finally:
         engine.dispose()
         admin = create_engine(cluster.url("postgres"), isolation_level="AUTOCOMMIT")

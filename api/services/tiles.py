@@ -1,0 +1,105 @@
+"""Mapbox vector tiles of the boundary layers, straight from PostGIS (``ST_AsMVT``).
+
+Tiles are cached in memory keyed by the layer's version (the id of its latest import), so an import, revert or
+applied proposal makes every cached tile of that layer unreachable at once — never stale.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from api.errors import BadRequest
+from api.layers import LAYERS, Layer
+from api.services.store import layer_version
+
+__all__ = ["Tile", "TileCache", "get_tile", "TILE_PROPERTIES"]
+
+EXTENT = 4096
+BUFFER = 64
+MAX_ZOOM = 22
+_WORLD = 40075016.68557849  # width of the Web Mercator square, metres
+
+# What each layer's styles need, besides code and name (columns from the registry, never from a request).
+TILE_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "precincts": (),
+    "districts": ("precinct_code", "officer", "auxiliaries"),
+    "grids": ("district_code", "precinct_code", "community", "households", "grid_worker"),
+}
+
+
+@dataclass(frozen=True)
+class Tile:
+    data: bytes
+    version: int
+
+
+class TileCache:
+    """A bounded, thread-safe LRU of tile bytes; one per app (per database)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> bytes | None:
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[object, ...], value: bytes) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+def _sql(layer: Layer) -> str:
+    props = ", ".join(f"t.{c}" for c in ("code", "name", *TILE_PROPERTIES[layer.name]))
+    # Simplify to a quarter of a tile pixel first: invisible, and it spares ST_AsMVTGeom most vertices.
+    return f"""
+        WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env),
+        features AS (
+            SELECT ST_AsMVTGeom(ST_Simplify(t.geom_3857, :tol, true), bounds.env, {EXTENT}, {BUFFER}, true)
+                       AS geom,
+                   {props}
+            FROM {layer.table} t, bounds
+            WHERE t.valid_to IS NULL AND t.geom_3857 && ST_Expand(bounds.env, :margin)
+        )
+        SELECT ST_AsMVT(features.*, :name, {EXTENT}, 'geom') FROM features WHERE geom IS NOT NULL
+    """
+
+
+def _check(z: int, x: int, y: int) -> None:
+    if not 0 <= z <= MAX_ZOOM or not (0 <= x < 2**z and 0 <= y < 2**z):
+        raise BadRequest(f"no tile {z}/{x}/{y}: zoom 0–{MAX_ZOOM}, x and y 0–2^zoom−1")
+
+
+def get_tile(session: Session, cache: TileCache, layer_name: str, z: int, x: int, y: int) -> Tile:
+    """The tile's bytes (possibly empty) and the layer version they were made from."""
+    _check(z, x, y)
+    layer = LAYERS[layer_name]
+    version = layer_version(session, layer_name)
+    key = (layer_name, version, z, x, y)
+    cached = cache.get(key)
+    if cached is not None:
+        return Tile(cached, version)
+    tile_m = _WORLD / 2**z
+    params = {
+        "z": z,
+        "x": x,
+        "y": y,
+        "name": layer_name,
+        "tol": tile_m / EXTENT / 4,
+        "margin": tile_m * BUFFER / EXTENT,
+    }
+    data = bytes(session.scalar(text(_sql(layer)), params) or b"")
+    cache.put(key, data)
+    return Tile(data, version)

@@ -1,0 +1,78 @@
+"""Vector tiles decoded from their real bytes; never stale after a new version of the layer."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import mapbox_vector_tile
+import shapely
+
+from api.layers import LAYERS
+from api.services.boundaries import ImportMeta, write_version
+from api.services.store import load_layer
+
+
+def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 2**z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def _decode(data: bytes) -> dict:
+    return mapbox_vector_tile.decode(data)
+
+
+def test_grid_tile_holds_the_grids_it_covers(demo_client, demo_session):
+    grids = load_layer(demo_session, "grids")
+    x, y = _tile_of(114.78, 37.75, 12)
+    response = demo_client.get(f"/tiles/grids/12/{x}/{y}.pbf")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.mapbox-vector-tile"
+    layer = _decode(response.data)["grids"]
+    codes = {f["properties"]["code"] for f in layer["features"]}
+    # the tile's lon/lat box, to compare with the grids the store holds
+    n = 2**12
+    west, east = x / n * 360 - 180, (x + 1) / n * 360 - 180
+    north = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
+    south = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * (y + 1) / n))))
+    inside = grids[grids.intersects(shapely.box(west, south, east, north))]
+    assert codes and set(inside["code"]) <= codes
+    props = layer["features"][0]["properties"]
+    assert {"code", "name", "district_code", "precinct_code"} <= set(props)
+
+
+def test_tile_etag_and_versioned_caching(demo_client):
+    url = "/tiles/precincts/9/420/197.pbf"
+    first = demo_client.get(url)
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "no-cache"
+    again = demo_client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    version = etag.strip('"').split("-")[1]
+    pinned = demo_client.get(f"{url}?v={version}")
+    assert "immutable" in pinned.headers["Cache-Control"]
+
+
+def test_tiles_change_with_a_new_version(demo_client, demo_session):
+    x, y = _tile_of(114.8, 37.75, 10)
+    url = f"/tiles/precincts/10/{x}/{y}.pbf"
+    before = demo_client.get(url)
+    names = {f["properties"]["name"] for f in _decode(before.data)["precincts"]["features"]}
+    assert names
+    frame = load_layer(demo_session, "precincts")
+    frame["name"] = frame["name"] + "（新）"
+    write_version(demo_session, LAYERS["precincts"], gpd.GeoDataFrame(frame), ImportMeta(file_name="t"))
+    demo_session.commit()
+    after = demo_client.get(url, headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+    renamed = {f["properties"]["name"] for f in _decode(after.data)["precincts"]["features"]}
+    assert renamed == {n + "（新）" for n in names}
+
+
+def test_empty_and_bad_tiles(demo_client):
+    empty = demo_client.get("/tiles/grids/12/0/0.pbf")
+    assert empty.status_code == 200 and empty.data == b""
+    assert demo_client.get("/tiles/grids/3/9/0.pbf").status_code == 400
+    assert demo_client.get("/tiles/people/3/1/1.pbf").status_code == 404
