@@ -59,9 +59,10 @@ def serve(host: str, port: int, threads: int) -> None:
 
 
 def _register() -> None:
-    from api.commands import db
+    from api.commands import db, imports
 
     cli.add_command(db.db)
+    imports.register(cli)
 
 
 _register()

@@ -161,9 +161,7 @@ class Cluster:
 
     def _check_socket_path(self) -> None:
         if len(str(self.rundir / f".s.PGSQL.{PORT}")) > _SOCKET_MAX:
-            raise ClusterError(
-                f"JINGWANG_HOME path is too long for a Unix socket ({self.rundir}): use a shorter path"
-            )
+            raise ClusterError(f"JINGWANG_HOME path is too long for a Unix socket ({self.rundir}): use a shorter path")
 
     def _live_pid(self) -> int | None:
         pidfile = self.datadir / "postmaster.pid"

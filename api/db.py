@@ -57,9 +57,7 @@ def downgrade(conn: Connection, revision: str = "base") -> None:
 
 def ensure_database(server_url: str, name: str) -> None:
     """Create database ``name`` on the server of ``server_url`` when it does not exist."""
-    admin = create_engine(
-        make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=None
-    )
+    admin = create_engine(make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT", poolclass=None)
     try:
         with admin.connect() as conn:
             exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
@@ -72,9 +70,7 @@ def ensure_database(server_url: str, name: str) -> None:
 
 def ensure_postgis(conn: Connection) -> str:
     """Enable PostGIS in the current database and check its version; return the version string."""
-    available = conn.scalar(
-        text("SELECT default_version FROM pg_available_extensions WHERE name = 'postgis'")
-    )
+    available = conn.scalar(text("SELECT default_version FROM pg_available_extensions WHERE name = 'postgis'"))
     if available is None:
         major = conn.scalar(text("SHOW server_version_num")) or "150000"
         raise DatabaseError(

@@ -116,9 +116,7 @@ def _app(engine: Engine, conn: Connection) -> Flask:
     app = create_app({"TESTING": True, "DATABASE_URL": engine.url.render_as_string(hide_password=False)})
     app.extensions["jingwang"] = {
         "engine": engine,
-        "sessionmaker": sessionmaker(
-            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
-        ),
+        "sessionmaker": sessionmaker(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False),
     }
     return app
 

@@ -67,9 +67,7 @@ def feature_collection(
     """
     features = session.scalars(text(sql), params).all()
     matched = session.scalar(text(f"SELECT count(*) FROM {layer.table} WHERE {cond}"), params)
-    head = json.dumps(
-        {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": len(features)}
-    )
+    head = json.dumps({"type": "FeatureCollection", "numberMatched": matched, "numberReturned": len(features)})
     return head[:-1] + ', "features": [' + ",".join(features) + "]}"
 
 
@@ -116,9 +114,9 @@ def _record_import(session: Session, layer: Layer, meta: ImportMeta, rows: int) 
         text(
             """
             INSERT INTO boundary_import (layer, mode, precinct_scope, file_name, sha256, crs_in,
-                encoding, counts, repairs, warnings, created_by)
+                encoding, counts, repairs, warnings, created_by, created_at)
             VALUES (:layer, :mode, :precinct, :file_name, :sha256, :crs_in, :encoding,
-                :counts, :repairs, :warnings, :created_by)
+                :counts, :repairs, :warnings, :created_by, clock_timestamp())
             RETURNING id
             """
         ).bindparams(
@@ -143,9 +141,7 @@ def _record_import(session: Session, layer: Layer, meta: ImportMeta, rows: int) 
     return int(import_id)
 
 
-def _close_replaced(
-    session: Session, layer: Layer, frame: gpd.GeoDataFrame, meta: ImportMeta, import_id: int
-) -> None:
+def _close_replaced(session: Session, layer: Layer, frame: gpd.GeoDataFrame, meta: ImportMeta, import_id: int) -> None:
     params: dict[str, Any] = {"codes": list(frame["code"].astype(str))}
     if meta.mode == "append":
         cond = "code = ANY(:codes)"  # append replaces the same codes and keeps the rest
@@ -155,9 +151,14 @@ def _close_replaced(
         cond, params["p"] = "(precinct_code = :p OR code = ANY(:codes))", meta.precinct
     else:
         cond = "TRUE"
-    # Same timestamp as the new rows' valid_from (now() is the transaction's start).
+    # The import's own timestamp closes the old rows and opens the new ones (clock time, not the
+    # transaction's: several versions may be written in one transaction).
+    params["i"] = import_id
     session.execute(
-        text(f"UPDATE {layer.table} SET valid_to = now() WHERE valid_to IS NULL AND {cond}"),
+        text(
+            f"UPDATE {layer.table} SET valid_to = (SELECT created_at FROM boundary_import WHERE id = :i)"
+            f" WHERE valid_to IS NULL AND {cond}"
+        ),
         params,
     )
 
@@ -166,7 +167,8 @@ def _insert_sql(layer: Layer) -> str:
     cols = ["code", "name", *layer.columns, "attributes", "geom", "import_id"]
     vals = [":code", ":name", *(f":{c}" for c in layer.columns), "CAST(:attributes AS jsonb)"]
     vals += ["ST_Multi(ST_GeomFromWKB(:wkb, 4326))", ":import_id"]
-    return f"INSERT INTO {layer.table} ({', '.join(cols)}) VALUES ({', '.join(vals)})"
+    stamp = "(SELECT created_at FROM boundary_import WHERE id = :import_id)"
+    return f"INSERT INTO {layer.table} ({', '.join(cols)}, valid_from) VALUES ({', '.join(vals)}, {stamp})"
 
 
 def _rows(layer: Layer, frame: gpd.GeoDataFrame, import_id: int) -> list[dict[str, Any]]:

@@ -41,9 +41,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_demo(
-    session: Session, folder: Path = DEMO_DIR, log: Callable[[str], None] = print
-) -> dict[str, Any]:
+def load_demo(session: Session, folder: Path = DEMO_DIR, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Load every demo file that is not loaded yet; commit once at the end. Returns per-file results."""
     results: dict[str, Any] = {}
     for layer, name in BOUNDARY_FILES.items():
@@ -58,10 +56,7 @@ def load_demo(
 
 def _latest_import(session: Session, layer: str, file_name: str) -> tuple[int, str] | None:
     row = session.execute(
-        text(
-            "SELECT id, sha256 FROM boundary_import WHERE layer = :l AND file_name = :f"
-            " ORDER BY id DESC LIMIT 1"
-        ),
+        text("SELECT id, sha256 FROM boundary_import WHERE layer = :l AND file_name = :f ORDER BY id DESC LIMIT 1"),
         {"l": layer, "f": file_name},
     ).first()
     return (row.id, row.sha256) if row else None
@@ -80,9 +75,7 @@ def _load_boundaries(session: Session, path: Path, layer_name: str) -> str:
             return f"unchanged ({current} current)"
     frame = gpd.read_file(path, engine="pyogrio")
     frame["geometry"] = shapely.force_2d(frame.geometry.values)
-    meta = ImportMeta(
-        file_name=path.name, sha256=digest, crs_in="EPSG:4326", encoding="UTF-8", created_by="demo"
-    )
+    meta = ImportMeta(file_name=path.name, sha256=digest, crs_in="EPSG:4326", encoding="UTF-8", created_by="demo")
     write_version(session, layer, frame, meta)
     return f"loaded {len(frame)}"
 
@@ -153,11 +146,7 @@ def _incidents(session: Session, frame: pd.DataFrame, import_id: int, _folder: P
 
 def _patrols(session: Session, frame: pd.DataFrame, import_id: int, _folder: Path) -> int:
     geoms = _point_hex(frame)
-    rows = (
-        (r.unit, r.time, g, import_id)
-        for r, g in zip(frame.itertuples(), geoms, strict=True)
-        if g is not None
-    )
+    rows = ((r.unit, r.time, g, import_id) for r, g in zip(frame.itertuples(), geoms, strict=True) if g is not None)
     return copy_rows(session, "patrol_fix", ["unit", "ts", "geom", "import_id"], rows)
 
 

@@ -49,8 +49,8 @@ def revert(session: Session, import_id: int, user: str = "system") -> dict[str, 
     new_id = int(
         session.scalar(
             text(
-                "INSERT INTO boundary_import (layer, mode, file_name, counts, created_by)"
-                " VALUES (:l, 'revert', :f, :c, :u) RETURNING id"
+                "INSERT INTO boundary_import (layer, mode, file_name, counts, created_by, created_at)"
+                " VALUES (:l, 'revert', :f, :c, :u, clock_timestamp()) RETURNING id"
             ).bindparams(bindparam("c", type_=JSONB)),
             {
                 "l": layer.name,
@@ -60,13 +60,14 @@ def revert(session: Session, import_id: int, user: str = "system") -> dict[str, 
             },
         )
     )
+    stamp = "(SELECT created_at FROM boundary_import WHERE id = :new)"
     closed = session.execute(
-        text(f"UPDATE {layer.table} SET valid_to = now() WHERE valid_to IS NULL")
+        text(f"UPDATE {layer.table} SET valid_to = {stamp} WHERE valid_to IS NULL"), {"new": new_id}
     ).rowcount  # type: ignore[attr-defined]
     cols = ", ".join(["code", "name", *layer.columns, "attributes", "geom"])
     opened = session.execute(
         text(
-            f"INSERT INTO {layer.table} ({cols}, import_id) SELECT {cols}, :new FROM {layer.table}"
+            f"INSERT INTO {layer.table} ({cols}, import_id, valid_from) SELECT {cols}, :new, {stamp} FROM {layer.table}"
             " WHERE valid_from <= :at AND (valid_to IS NULL OR valid_to > :at) AND import_id <> :new"
         ),
         {"new": new_id, "at": at},

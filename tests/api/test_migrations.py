@@ -58,8 +58,7 @@ def test_upgrade_and_downgrade_on_an_empty_database(cluster):
 
 def test_one_current_row_per_code(session):
     insert = text(
-        "INSERT INTO precinct (code, name, geom) VALUES "
-        "('P1', 'a', ST_Multi(ST_MakeEnvelope(0, 0, 1, 1, 4326)))"
+        "INSERT INTO precinct (code, name, geom) VALUES ('P1', 'a', ST_Multi(ST_MakeEnvelope(0, 0, 1, 1, 4326)))"
     )
     session.execute(insert)
     session.execute(text("UPDATE precinct SET valid_to = now() WHERE code = 'P1'"))

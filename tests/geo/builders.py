@@ -1,4 +1,4 @@
-"""Small files built inside the tests (in ``tmp_path``): Shapefiles, GeoJSON, zips — and the real fixtures' paths."""
+"""Small files built inside the tests (in ``tmp_path``): Shapefiles, GeoJSON, zips; the real fixtures."""
 
 from __future__ import annotations
 
@@ -77,13 +77,10 @@ def project(geoms: list[Any], src: Any, dst: Any) -> list[Any]:
 
 
 def max_distance_m(a: list[Any], b: list[Any]) -> float:
-    """The largest vertex-to-vertex distance in metres between two lon/lat geometry lists of equal shape."""
-    pa = shapely.get_coordinates(np.asarray(a, dtype=object))
-    pb = shapely.get_coordinates(np.asarray(b, dtype=object))
-    k = 111_320.0
-    dx = (pa[:, 0] - pb[:, 0]) * k * np.cos(np.radians(pa[:, 1]))
-    dy = (pa[:, 1] - pb[:, 1]) * k
-    return float(np.hypot(dx, dy).max())
+    """The largest Hausdorff distance between paired lon/lat geometries, in metres (an upper bound: a degree
+    of longitude is taken as long as a degree of latitude)."""
+    pairs = shapely.hausdorff_distance(np.asarray(a, dtype=object), np.asarray(b, dtype=object))
+    return float(np.max(pairs)) * 111_320.0
 
 
 def bowtie() -> Polygon:

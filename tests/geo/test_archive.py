@@ -1,4 +1,4 @@
-"""Safe unpacking: zip slip, zip bombs, entry caps, GBK entry names, temporary folders removed on every path."""
+"""Safe unpacking: zip slip, zip bombs, entry caps, GBK entry names, temporary folders always removed."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from geo.archive import check_entries, extract_zip, find_datasets, unpacked
-from geo.errors import UnsafeArchiveError, UnsupportedFileError
+from geo.errors import NoCRSError, UnsafeArchiveError, UnsupportedFileError
 from geo.io import read_file
 from tests.geo.builders import grids, shapefile_parts, without_prj, write, zip_files
 
@@ -108,7 +108,10 @@ def test_zip_bomb_with_2gb_declared_is_refused_fast_without_reading(
 
 def test_real_compressed_bomb_is_refused_by_its_directory(tmp_path: Path, temp_root: Path) -> None:
     bomb = tmp_path / "zeros.zip"
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf, zf.open("z.shp", "w") as out:
+    with (
+        zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf,
+        zf.open("z.shp", "w") as out,
+    ):
         for _ in range(32):
             out.write(bytes(2**20))
     assert bomb.stat().st_size < 200_000
@@ -156,7 +159,7 @@ def test_not_a_zip_is_refused(tmp_path: Path, temp_root: Path) -> None:
 def test_temporary_folder_removed_when_reading_fails(tmp_path: Path, temp_root: Path) -> None:
     shp = without_prj(write(grids(), tmp_path / "noprj.shp", encoding="UTF-8"))
     archive = zip_files(tmp_path / "noprj.zip", {p.name: p for p in shapefile_parts(shp)})
-    with pytest.raises(Exception, match="no coordinate system"):
+    with pytest.raises(NoCRSError, match="no coordinate system"):
         read_file(archive)
     assert not any(temp_root.iterdir())
 
@@ -169,3 +172,11 @@ def test_archive_holding_only_another_archive_or_nothing_useful(tmp_path: Path) 
     junk = zip_files(tmp_path / "junk.zip", {"readme.txt": "x", "__MACOSX/._a.shp": "x"})
     with pytest.raises(UnsupportedFileError, match="holds no Shapefile"):
         read_file(junk)
+
+
+def test_kmz_is_a_zip_and_gets_the_same_checks(tmp_path: Path) -> None:
+    kmz = tmp_path / "evil.kmz"
+    with zipfile.ZipFile(kmz, "w") as zf:
+        zf.writestr("../doc.kml", "<kml/>")
+    with pytest.raises(UnsafeArchiveError, match="zip slip"):
+        read_file(kmz)

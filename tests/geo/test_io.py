@@ -6,7 +6,6 @@ Coordinate systems (Gauss-Krüger, no CRS, GCJ-02) are in test_io_crs.py.
 from __future__ import annotations
 
 import hashlib
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -135,6 +134,15 @@ def test_gbk_shapefile_without_cpg_is_detected(tmp_path: Path) -> None:
         read_file(shp, encoding="UTF-8")
 
 
+def test_cpg_that_lies_is_overruled_with_a_warning(tmp_path: Path) -> None:
+    shp = write(grids(), tmp_path / "grids.shp", encoding="GBK")
+    shp.with_suffix(".cpg").write_text("UTF-8", encoding="ascii")
+    result = read_file(shp)
+    assert result.frame["名称"].tolist() == NAMES
+    assert result.encoding == "GB18030"
+    assert any("the .cpg says UTF-8" in w for w in result.warnings)
+
+
 def test_utf8_shapefile_without_cpg(tmp_path: Path) -> None:
     shp = write(grids(), tmp_path / "grids.shp", encoding="UTF-8")
     shp.with_suffix(".cpg").unlink()
@@ -200,9 +208,7 @@ def test_bare_feature_and_bare_geometry_geojson(tmp_path: Path) -> None:
 
 def test_z_coordinates_are_dropped(tmp_path: Path) -> None:
     tall = Polygon([(x, y, 12.5) for x, y in ZHAOXIAN[0].exterior.coords])
-    path = write_json(
-        tmp_path / "z.geojson", {"type": "FeatureCollection", "features": [feature(tall, code="001")]}
-    )
+    path = write_json(tmp_path / "z.geojson", {"type": "FeatureCollection", "features": [feature(tall, code="001")]})
     result = read_file(path)
     assert not result.frame.has_z.any()
     assert result.frame.attrs["dropped_z"] is True
@@ -285,9 +291,7 @@ def test_incomplete_or_foreign_files_are_refused(tmp_path: Path) -> None:
         read_file(broken)
 
 
-def test_kmz_is_a_zip_and_gets_the_same_checks(tmp_path: Path) -> None:
-    kmz = tmp_path / "evil.kmz"
-    with zipfile.ZipFile(kmz, "w") as zf:
-        zf.writestr("../doc.kml", "<kml/>")
-    with pytest.raises(Exception, match="zip slip"):
-        read_file(kmz)
+def test_csv_trailing_empty_fields_are_harmless(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_text("编号,经度,纬度\n001,114.77,37.70,,\n002,114.78,37.71,,\n", encoding="utf-8")
+    assert read_file(path).frame["编号"].tolist() == ["001", "002"]

@@ -105,10 +105,10 @@ def test_wrong_gauss_kruger_zone_is_refused_and_the_right_one_named(tmp_path: Pa
 
 
 def test_xian80_warns_about_the_datum(tmp_path: Path) -> None:
-    metres = project(ZHAOXIAN, "EPSG:4610", "EPSG:2380")  # Xi'an 80 3° Gauss-Krüger zone 38 (x with prefix)
-    shp = write(grids(crs="EPSG:2380", geoms=metres), tmp_path / "xian.shp", encoding="UTF-8")
+    metres = project(ZHAOXIAN, "EPSG:4610", "EPSG:2362")  # Xi'an 80 3° Gauss-Krüger zone 38 (x with prefix)
+    shp = write(grids(crs="EPSG:2362", geoms=metres), tmp_path / "xian.shp", encoding="UTF-8")
     result = read_file(shp)
-    assert result.crs_in == "EPSG:2380"
+    assert result.crs_in == "EPSG:2362"
     assert any("Xian 1980" in w and "tens of metres" in w for w in result.warnings)
 
 

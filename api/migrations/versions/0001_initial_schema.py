@@ -433,29 +433,19 @@ def downgrade() -> None:
         postgresql_where=sa.text("valid_to IS NULL"),
     )
     op.drop_index("ix_precinct_import", table_name="precinct")
-    op.drop_geospatial_index(
-        "ix_precinct_geom", table_name="precinct", postgresql_using="gist", column_name="geom"
-    )
+    op.drop_geospatial_index("ix_precinct_geom", table_name="precinct", postgresql_using="gist", column_name="geom")
     op.drop_geospatial_table("precinct")
     op.drop_index("ix_patrol_fix_unit_ts", table_name="patrol_fix")
     op.drop_index("ix_patrol_fix_ts", table_name="patrol_fix")
-    op.drop_geospatial_index(
-        "ix_patrol_fix_geom", table_name="patrol_fix", postgresql_using="gist", column_name="geom"
-    )
+    op.drop_geospatial_index("ix_patrol_fix_geom", table_name="patrol_fix", postgresql_using="gist", column_name="geom")
     op.drop_geospatial_table("patrol_fix")
-    op.drop_geospatial_index(
-        "ix_key_place_geom", table_name="key_place", postgresql_using="gist", column_name="geom"
-    )
+    op.drop_geospatial_index("ix_key_place_geom", table_name="key_place", postgresql_using="gist", column_name="geom")
     op.drop_geospatial_table("key_place")
     op.drop_index("ix_incident_occurred", table_name="incident")
-    op.drop_geospatial_index(
-        "ix_incident_geom", table_name="incident", postgresql_using="gist", column_name="geom"
-    )
+    op.drop_geospatial_index("ix_incident_geom", table_name="incident", postgresql_using="gist", column_name="geom")
     op.drop_geospatial_table("incident")
     op.drop_index("ix_hazard_state", table_name="hazard")
-    op.drop_geospatial_index(
-        "ix_hazard_geom", table_name="hazard", postgresql_using="gist", column_name="geom"
-    )
+    op.drop_geospatial_index("ix_hazard_geom", table_name="hazard", postgresql_using="gist", column_name="geom")
     op.drop_geospatial_table("hazard")
     op.drop_index("uq_grid_current_code", table_name="grid", postgresql_where=sa.text("valid_to IS NULL"))
     op.drop_index("ix_grid_import", table_name="grid")
@@ -467,9 +457,7 @@ def downgrade() -> None:
         postgresql_where=sa.text("valid_to IS NULL"),
     )
     op.drop_index("ix_district_import", table_name="district")
-    op.drop_geospatial_index(
-        "ix_district_geom", table_name="district", postgresql_using="gist", column_name="geom"
-    )
+    op.drop_geospatial_index("ix_district_geom", table_name="district", postgresql_using="gist", column_name="geom")
     op.drop_geospatial_table("district")
     op.drop_table("boundary_import")
     # ### end Alembic commands ###

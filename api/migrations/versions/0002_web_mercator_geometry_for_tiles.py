@@ -99,9 +99,7 @@ def downgrade() -> None:
         "ix_precinct_geom_3857", table_name="precinct", postgresql_using="gist", column_name="geom_3857"
     )
     op.drop_geospatial_column("precinct", "geom_3857")
-    op.drop_geospatial_index(
-        "ix_grid_geom_3857", table_name="grid", postgresql_using="gist", column_name="geom_3857"
-    )
+    op.drop_geospatial_index("ix_grid_geom_3857", table_name="grid", postgresql_using="gist", column_name="geom_3857")
     op.drop_geospatial_column("grid", "geom_3857")
     op.drop_geospatial_index(
         "ix_district_geom_3857", table_name="district", postgresql_using="gist", column_name="geom_3857"
