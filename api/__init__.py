@@ -21,19 +21,23 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         JINGWANG_HOME=str(settings.home),
         TILE_URL=settings.tile_url,
         JSON_AS_ASCII=False,
+        MAX_UPLOAD_BYTES=settings.max_upload_mb * 2**20,
+        # The whole request may carry a little more than the file itself (form fields, sidecars).
+        MAX_CONTENT_LENGTH=settings.max_upload_mb * 2**20 + 2**20,
     )
     if test_config:
         app.config.from_mapping(test_config)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     from api import db, errors
-    from api.routes import boundaries, health, tiles
+    from api.routes import boundaries, health, imports, tiles
 
     db.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(boundaries.bp)
     app.register_blueprint(tiles.bp)
+    app.register_blueprint(imports.bp)
 
     from webmap import pages
 

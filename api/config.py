@@ -17,6 +17,7 @@ class Settings:
     home: Path
     secret_key: str
     tile_url: str
+    max_upload_mb: int = 200
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -26,6 +27,7 @@ class Settings:
             home=Path(env.get("JINGWANG_HOME") or ".jingwang").resolve(),
             secret_key=env.get("JINGWANG_SECRET_KEY") or DEFAULT_SECRET,
             tile_url=env.get("JINGWANG_TILE_URL", ""),
+            max_upload_mb=int(env.get("JINGWANG_MAX_UPLOAD_MB") or 200),
         )
 
     @property
