@@ -1,0 +1,5 @@
+"""``python -m bench`` (``make bench``): the alignment benchmark on the default synthetic city."""
+
+from bench.bench_align import main
+
+main()
