@@ -30,7 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     from api import db, errors
-    from api.routes import boundaries, health, imports, tiles
+    from api.routes import alignment, boundaries, health, imports, tiles
 
     db.init_app(app)
     errors.init_app(app)
@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(boundaries.bp)
     app.register_blueprint(tiles.bp)
     app.register_blueprint(imports.bp)
+    app.register_blueprint(alignment.bp)
 
     from webmap import pages
 

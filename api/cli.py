@@ -59,10 +59,11 @@ def serve(host: str, port: int, threads: int) -> None:
 
 
 def _register() -> None:
-    from api.commands import db, imports
+    from api.commands import align, db, imports
 
     cli.add_command(db.db)
     imports.register(cli)
+    align.register(cli)
 
 
 _register()

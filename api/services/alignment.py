@@ -1,0 +1,219 @@
+"""The alignment of districts with grids (and precincts), snap proposals, manual moves and workload.
+
+The heavy state (:class:`geo.align.Alignment`) is kept in a small cache keyed by the versions of the three
+layers, so a manual move re-evaluates only what it touches instead of the whole city.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import geopandas as gpd
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from api.errors import BadRequest, NotFound
+from api.layers import LAYERS
+from api.services.boundaries import ImportMeta, write_version
+from api.services.locate import LOCATED_TABLES, locate
+from api.services.store import layer_version, load_layer
+from geo.align import Alignment, compute
+from geo.errors import GeoError
+from geo.moves import delta, move
+from geo.proposal import propose
+from geo.workload import workload
+
+__all__ = ["Inputs", "StateCache", "alignment", "apply_proposal", "findings", "moves", "proposal", "workload_doc"]
+
+
+@dataclass
+class Inputs:
+    """The three layers as they stood at ``as_of`` (current when None)."""
+
+    grids: gpd.GeoDataFrame
+    districts: gpd.GeoDataFrame
+    precincts: gpd.GeoDataFrame
+    key: tuple[Any, ...]
+
+
+class StateCache:
+    """A few recent :class:`Alignment` states, keyed by layer versions and parameters; thread-safe."""
+
+    def __init__(self, size: int = 4) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[Any, ...], tuple[Inputs, Alignment]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> tuple[Inputs, Alignment] | None:
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[Any, ...], value: tuple[Inputs, Alignment]) -> None:
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+def _inputs(session: Session, as_of: datetime | None) -> Inputs:
+    versions = tuple(layer_version(session, name) for name in ("grids", "districts", "precincts"))
+    frames = [load_layer(session, name, as_of) for name in ("grids", "districts", "precincts")]
+    if len(frames[0]) == 0 or len(frames[1]) == 0:
+        raise NotFound("nothing to align: import grids and districts first (jingwang import grids FILE …)")
+    return Inputs(frames[0], frames[1], frames[2], (versions, as_of))
+
+
+def _state(
+    session: Session, cache: StateCache | None, tolerance: float, precinct: str | None, as_of: datetime | None
+) -> tuple[Inputs, Alignment]:
+    versions = tuple(layer_version(session, name) for name in ("grids", "districts", "precincts"))
+    key = (versions, as_of, tolerance, precinct)
+    found = cache.get(key) if cache else None
+    if found is not None:
+        return found
+    inputs = _inputs(session, as_of)
+    if precinct is not None and precinct not in set(inputs.precincts["code"]):
+        raise NotFound(f"no precinct with code {precinct!r}")
+    precincts = inputs.precincts if len(inputs.precincts) else None
+    try:
+        state = compute(inputs.grids, inputs.districts, precincts, tolerance=tolerance, precinct=precinct)
+    except GeoError as exc:
+        raise BadRequest(str(exc)) from exc
+    if cache:
+        cache.put(key, (inputs, state))
+    return inputs, state
+
+
+def alignment(
+    session: Session,
+    *,
+    tolerance: float = 0.01,
+    precinct: str | None = None,
+    as_of: datetime | None = None,
+    cache: StateCache | None = None,
+) -> dict[str, Any]:
+    """The alignment document of DESIGN.md (plus ``precincts`` and ``as_of``)."""
+    _, state = _state(session, cache, tolerance, precinct, as_of)
+    doc = state.document()
+    doc["as_of"] = as_of.isoformat() if as_of else None
+    return doc
+
+
+def findings(session: Session, kind: str, **params: Any) -> dict[str, Any]:
+    """``gaps``, ``overlaps`` or ``split-grids`` as a GeoJSON FeatureCollection."""
+    inputs, state = _state(
+        session, params.get("cache"), params.get("tolerance", 0.01), params.get("precinct"), params.get("as_of")
+    )
+    doc = state.document()
+    if kind in ("gaps", "overlaps"):
+        features = [
+            {
+                "type": "Feature",
+                "geometry": item["geometry"],
+                "properties": {k: v for k, v in item.items() if k != "geometry"},
+            }
+            for item in doc[kind]
+        ]
+    elif kind == "split-grids":
+        split = {g["code"]: g for g in doc["grids"] if g["status"] == "split"}
+        rows = inputs.grids[inputs.grids["code"].isin(split)]
+        features = [
+            {
+                "type": "Feature",
+                "geometry": json.loads(gpd.GeoSeries([geom], crs=4326).to_json())["features"][0]["geometry"],
+                "properties": split[code],
+            }
+            for code, geom in zip(rows["code"], rows.geometry, strict=True)
+        ]
+    else:
+        raise NotFound(f"unknown finding {kind!r}: gaps, overlaps or split-grids")
+    return {"type": "FeatureCollection", "features": features}
+
+
+def moves(
+    session: Session,
+    steps: list[dict[str, str]],
+    *,
+    tolerance: float = 0.01,
+    precinct: str | None = None,
+    cache: StateCache | None = None,
+) -> tuple[Inputs, Alignment, dict[str, Any]]:
+    """Apply manual moves (``[{"grid": code, "district": code}, …]``) to the current state, in order.
+
+    Nothing is written; returns the new state and what the last move changed (see :func:`geo.moves.delta`).
+    """
+    inputs, state = _state(session, cache, tolerance, precinct, None)
+    changed: dict[str, Any] = {"summary": state.document()["summary"], "grids": [], "districts": [], "precincts": []}
+    for step in steps:
+        try:
+            state = move(state, str(step["grid"]), str(step["district"]))
+        except (GeoError, KeyError) as exc:
+            raise BadRequest(f"cannot move {step}: {exc}") from exc
+        changed = delta(state)
+    return inputs, state, changed
+
+
+def proposal(
+    session: Session,
+    *,
+    tolerance: float = 0.01,
+    precinct: str | None = None,
+    steps: list[dict[str, str]] | None = None,
+    cache: StateCache | None = None,
+) -> dict[str, Any]:
+    """The snap proposal (after optional manual moves): per district gained/lost/area moved + geometries."""
+    inputs, state, _ = moves(session, steps or [], tolerance=tolerance, precinct=precinct, cache=cache)
+    return propose(inputs.grids, inputs.districts, state)
+
+
+def apply_proposal(session: Session, result: dict[str, Any], user: str = "system") -> dict[str, Any]:
+    """Write a proposal's districts as a new version of the district layer (revertible); commit."""
+    frame: gpd.GeoDataFrame = result["geometries"]
+    changed = [d for d in result["districts"] if d["gained"] or d["lost"]]
+    meta = ImportMeta(
+        file_name="snap proposal",
+        mode="append",  # the proposal covers the districts it shows; the others stay as they are
+        created_by=user,
+        counts={"districts_changed": len(changed), "area_moved_m2": sum(d["area_moved_m2"] for d in changed)},
+    )
+    import_id = write_version(session, LAYERS["districts"], frame, meta)
+    session.execute(text("UPDATE boundary_import SET mode = 'proposal' WHERE id = :i"), {"i": import_id})
+    for table in LOCATED_TABLES:
+        locate(session, table)
+    session.commit()
+    return {"layer": "districts", "import_id": import_id, "districts": len(frame), "changed": len(changed)}
+
+
+def workload_doc(
+    session: Session, *, precinct: str | None = None, tolerance: float = 0.01, cache: StateCache | None = None
+) -> dict[str, Any]:
+    """Per district and precinct: grids, area, households, population, key places, open hazards, incidents,
+    officers, compactness, contiguity and the 两个40% check."""
+    inputs, state = _state(session, cache, tolerance, precinct, None)
+    counts = {}
+    for name, table, cond in (
+        ("key_places", "key_place", "TRUE"),
+        ("hazards", "hazard", "state NOT IN ('closed', 'rejected')"),
+        ("incidents", "incident", "TRUE"),
+    ):
+        rows = session.execute(
+            text(f"SELECT grid_code, count(*) FROM {table} WHERE grid_code IS NOT NULL AND {cond} GROUP BY 1")
+        ).all()
+        counts[name] = {code: float(n) for code, n in rows}
+    return workload(
+        inputs.grids,
+        inputs.districts,
+        inputs.precincts,
+        result=state,
+        key_places=counts["key_places"],
+        hazards=counts["hazards"],
+        incidents=counts["incidents"],
+    )
