@@ -10,8 +10,9 @@ COPY api ./api
 COPY geo ./geo
 COPY webmap ./webmap
 COPY data ./data
+COPY scripts ./scripts
 # Editable, so that `jingwang demo` finds data/boundaries next to the code.
-RUN pip install -e '.[server]' && useradd --system --home /data jingwang && mkdir -p /data \
+RUN pip install -e '.[server]' && python scripts/fetch_assets.py && useradd --system --home /data jingwang && mkdir -p /data \
     && chown jingwang /data
 
 USER jingwang

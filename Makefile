@@ -13,7 +13,12 @@ setup: system venv
 system:
 	@scripts/setup-system.sh
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.installed webmap/static/vendor/.fetched
+
+# Browser libraries that no pip package ships (Leaflet.VectorGrid), from the npm registry, pinned and verified.
+webmap/static/vendor/.fetched: scripts/fetch_assets.py $(VENV)/.installed
+	$(BIN)/python scripts/fetch_assets.py
+	@touch $@
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

@@ -20,6 +20,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         DATABASE_URL=settings.database_url,
         JINGWANG_HOME=str(settings.home),
         TILE_URL=settings.tile_url,
+        BASEMAP_COORDS=settings.basemap_coords,
         JSON_AS_ASCII=False,
         MAX_UPLOAD_BYTES=settings.max_upload_mb * 2**20,
         # The whole request may carry a little more than the file itself (form fields, sidecars).
@@ -30,7 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     from api import db, errors
-    from api.routes import alignment, boundaries, health, imports, tiles
+    from api.routes import alignment, boundaries, health, imports, mapdata, tiles
 
     db.init_app(app)
     errors.init_app(app)
@@ -40,7 +41,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(imports.bp)
     app.register_blueprint(alignment.bp)
 
-    from webmap import pages
+    app.register_blueprint(mapdata.bp)
 
-    app.register_blueprint(pages.bp)
+    import webmap
+
+    webmap.init_app(app)
     return app

@@ -18,6 +18,7 @@ class Settings:
     secret_key: str
     tile_url: str
     max_upload_mb: int = 200
+    basemap_coords: str = "wgs84"  # gcj02 when the basemap tiles are Amap-style: overlays are shifted to match
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -28,6 +29,7 @@ class Settings:
             secret_key=env.get("JINGWANG_SECRET_KEY") or DEFAULT_SECRET,
             tile_url=env.get("JINGWANG_TILE_URL", ""),
             max_upload_mb=int(env.get("JINGWANG_MAX_UPLOAD_MB") or 200),
+            basemap_coords=(env.get("JINGWANG_BASEMAP_COORDS") or "wgs84").lower(),
         )
 
     @property
