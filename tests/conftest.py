@@ -113,7 +113,13 @@ def demo_session(demo_connection: Connection) -> Iterator[Session]:
 
 
 def _app(engine: Engine, conn: Connection) -> Flask:
-    app = create_app({"TESTING": True, "DATABASE_URL": engine.url.render_as_string(hide_password=False)})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "TILE_CACHE_DIR": None,  # in memory only: the test databases come and go
+        }
+    )
     app.extensions["jingwang"] = {
         "engine": engine,
         "sessionmaker": sessionmaker(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, Response, current_app, request
 
 from api.db import get_session
@@ -12,8 +14,12 @@ bp = Blueprint("tiles", __name__, url_prefix="/tiles")
 
 @bp.get("/<any(precincts, districts, grids):layer>/<int:z>/<int:x>/<int:y>.pbf")
 def tile(layer: str, z: int, x: int, y: int) -> Response:
-    cache = current_app.extensions.setdefault("jingwang", {}).setdefault("tiles", tiles.TileCache())
-    result = tiles.get_tile(get_session(), cache, layer, z, x, y)
+    ext = current_app.extensions.setdefault("jingwang", {})
+    if "tiles" not in ext:
+        folder = current_app.config.get("TILE_CACHE_DIR")
+        ext["tiles"] = tiles.TileCache(folder=Path(folder) if folder else None)
+    asked = request.args.get("v", "")
+    result = tiles.get_tile(get_session(), ext["tiles"], layer, z, x, y, int(asked) if asked.isdigit() else None)
     etag = f"{layer}-{result.version}-{z}-{x}-{y}"
     if request.if_none_match.contains(etag):
         response = Response(status=304)

@@ -1,14 +1,20 @@
 """Mapbox vector tiles of the boundary layers, straight from PostGIS (``ST_AsMVT``).
 
-Tiles are cached in memory keyed by the layer's version (the id of its latest import), so an import, revert or
-applied proposal makes every cached tile of that layer unreachable at once — never stale.
+Tiles are cached keyed by the layer's version (the id of its latest import), so an import, revert or applied
+proposal makes every cached tile of that layer unreachable at once — never stale. The cache is in memory and,
+when given a folder, on disk too, so that every server worker shares what one of them rendered.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import tempfile
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -41,29 +47,66 @@ class Tile:
 class TileCache:
     """A bounded, thread-safe LRU of tile bytes; one per app (per database)."""
 
-    def __init__(self, size: int = 4096) -> None:
+    def __init__(self, size: int = 4096, folder: Path | None = None) -> None:
         self.size = size
-        self.items: OrderedDict[tuple[object, ...], bytes] = OrderedDict()
+        self.folder = folder
+        self.items: OrderedDict[tuple[str, int, int, int, int], bytes] = OrderedDict()
         self.lock = threading.Lock()
 
-    def get(self, key: tuple[object, ...]) -> bytes | None:
+    def _path(self, key: tuple[str, int, int, int, int]) -> Path | None:
+        if self.folder is None:
+            return None
+        layer, version, z, x, y = key
+        return self.folder / layer / str(version) / str(z) / str(x) / f"{y}.pbf"
+
+    def get(self, key: tuple[str, int, int, int, int]) -> bytes | None:
         with self.lock:
             value = self.items.get(key)
             if value is not None:
                 self.items.move_to_end(key)
-            return value
+                return value
+        path = self._path(key)
+        if path is None:
+            return None
+        try:
+            value = path.read_bytes()
+        except OSError:
+            return None
+        self._remember(key, value)
+        return value
 
-    def put(self, key: tuple[object, ...], value: bytes) -> None:
+    def put(self, key: tuple[str, int, int, int, int], value: bytes) -> None:
+        self._remember(key, value)
+        path = self._path(key)
+        if path is None:
+            return
+        with contextlib.suppress(OSError):  # a full or read-only disk only costs speed
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+            with os.fdopen(fd, "wb") as f:
+                f.write(value)
+            os.replace(tmp, path)  # atomic: another worker never reads half a tile
+            self._forget_older(key[0], key[1])
+
+    def _remember(self, key: tuple[str, int, int, int, int], value: bytes) -> None:
         with self.lock:
             self.items[key] = value
             self.items.move_to_end(key)
             while len(self.items) > self.size:
                 self.items.popitem(last=False)
 
+    def _forget_older(self, layer: str, version: int) -> None:
+        """Tiles of versions before ``version`` can never be asked for again: remove them from disk."""
+        assert self.folder is not None
+        for old in (self.folder / layer).glob("*"):
+            if old.name.isdigit() and int(old.name) < version:
+                shutil.rmtree(old, ignore_errors=True)
+
 
 def _sql(layer: Layer) -> str:
     props = ", ".join(f"t.{c}" for c in ("code", "name", *TILE_PROPERTIES[layer.name]))
-    # Simplify to a quarter of a tile pixel first: invisible, and it spares ST_AsMVTGeom most vertices.
+    # Simplify to a quarter of a screen pixel first (4 of 4096 tile units): invisible, and it spares
+    # ST_AsMVTGeom most vertices.
     return f"""
         WITH bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS env),
         features AS (
@@ -82,10 +125,20 @@ def _check(z: int, x: int, y: int) -> None:
         raise BadRequest(f"no tile {z}/{x}/{y}: zoom 0–{MAX_ZOOM}, x and y 0–2^zoom−1")
 
 
-def get_tile(session: Session, cache: TileCache, layer_name: str, z: int, x: int, y: int) -> Tile:
-    """The tile's bytes (possibly empty) and the layer version they were made from."""
+def get_tile(
+    session: Session, cache: TileCache, layer_name: str, z: int, x: int, y: int, version: int | None = None
+) -> Tile:
+    """The tile's bytes (possibly empty) and the layer version they were made from.
+
+    ``version``: the version the page asked for. A cached tile of that version is served without asking the
+    database (its bytes never change); otherwise the current version is looked up.
+    """
     _check(z, x, y)
     layer = LAYERS[layer_name]
+    if version is not None:
+        cached = cache.get((layer_name, version, z, x, y))
+        if cached is not None:
+            return Tile(cached, version)
     version = layer_version(session, layer_name)
     key = (layer_name, version, z, x, y)
     cached = cache.get(key)
@@ -97,7 +150,7 @@ def get_tile(session: Session, cache: TileCache, layer_name: str, z: int, x: int
         "x": x,
         "y": y,
         "name": layer_name,
-        "tol": tile_m / EXTENT / 4,
+        "tol": tile_m / EXTENT * 4,
         "margin": tile_m * BUFFER / EXTENT,
     }
     data = bytes(session.scalar(text(_sql(layer)), params) or b"")

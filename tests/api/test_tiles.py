@@ -76,3 +76,29 @@ def test_empty_and_bad_tiles(demo_client):
     assert empty.status_code == 200 and empty.data == b""
     assert demo_client.get("/tiles/grids/3/9/0.pbf").status_code == 400
     assert demo_client.get("/tiles/people/3/1/1.pbf").status_code == 404
+
+
+def test_disk_cache_is_shared_and_drops_old_versions(tmp_path):
+    from api.services.tiles import TileCache
+
+    one, other = TileCache(folder=tmp_path), TileCache(folder=tmp_path)  # two server workers
+    one.put(("grids", 7, 12, 1, 2), b"old")
+    assert other.get(("grids", 7, 12, 1, 2)) == b"old"
+    one.put(("grids", 8, 12, 1, 2), b"new")
+    assert other.get(("grids", 8, 12, 1, 2)) == b"new"
+    later = TileCache(folder=tmp_path)  # a worker started after the new version
+    assert later.get(("grids", 7, 12, 1, 2)) is None  # version 7 can never be asked for again: gone from disk
+    assert not (tmp_path / "grids" / "7").exists()
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_versioned_request_is_served_from_the_cache(demo_app, demo_session, tmp_path):
+    demo_app.config["TILE_CACHE_DIR"] = str(tmp_path)
+    client = demo_app.test_client()
+    x, y = _tile_of(114.8, 37.75, 11)
+    first = client.get(f"/tiles/grids/11/{x}/{y}.pbf")
+    version = first.headers["ETag"].strip('"').split("-")[1]
+    cached = list(tmp_path.rglob("*.pbf"))
+    assert len(cached) == 1 and cached[0].read_bytes() == first.data
+    again = client.get(f"/tiles/grids/11/{x}/{y}.pbf?v={version}")
+    assert again.data == first.data and "immutable" in again.headers["Cache-Control"]
