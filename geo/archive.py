@@ -100,9 +100,7 @@ def check_entries(
     for info in infos:
         rel = _safe_parts(_entry_name(info), file_name)
         if stat.S_ISLNK(info.external_attr >> 16):
-            raise UnsafeArchiveError(
-                f"{file_name}: the entry {rel} is a symbolic link; the archive was refused."
-            )
+            raise UnsafeArchiveError(f"{file_name}: the entry {rel} is a symbolic link; the archive was refused.")
         if info.flag_bits & 0x1:
             raise UnsupportedFileError(f"{file_name} is password-protected: upload an unencrypted zip.")
         entries.append((info, rel))
@@ -140,9 +138,7 @@ def extract_zip(
             for info, rel in check_entries(zf, name, max_bytes, max_entries):
                 target = (root / rel).resolve()
                 if target != root and root not in target.parents:
-                    raise UnsafeArchiveError(
-                        f"{name}: the entry {rel} escapes the archive's folder; refused."
-                    )
+                    raise UnsafeArchiveError(f"{name}: the entry {rel} escapes the archive's folder; refused.")
                 if info.is_dir() or not rel.parts:
                     target.mkdir(parents=True, exist_ok=True)
                     continue
@@ -150,9 +146,7 @@ def extract_zip(
                 budget -= _copy_entry(zf, info, target, budget, name)
                 written.append(target)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
-        raise UnsupportedFileError(
-            f"{name} is not a readable zip archive ({exc}): zip the files again."
-        ) from exc
+        raise UnsupportedFileError(f"{name} is not a readable zip archive ({exc}): zip the files again.") from exc
     return written
 
 
@@ -180,23 +174,17 @@ def find_datasets(folder: Path, file_name: str) -> list[tuple[str, Path]]:
     dataset at all, is refused with what it does hold.
     """
     files = sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file() and "__MACOSX" not in p.parts and not p.name.startswith("._")
+        p for p in folder.rglob("*") if p.is_file() and "__MACOSX" not in p.parts and not p.name.startswith("._")
     )
     for tier in DATASET_TIERS:
         found = [p for p in files if p.suffix.lower() in tier]
         if found:
             stems = [p.stem for p in found]
             unique = len(set(stems)) == len(stems)
-            return [
-                (p.stem if unique else p.relative_to(folder).with_suffix("").as_posix(), p) for p in found
-            ]
+            return [(p.stem if unique else p.relative_to(folder).with_suffix("").as_posix(), p) for p in found]
     nested = [p.name for p in files if p.suffix.lower() in (".zip", ".kmz", ".rar", ".7z")]
     if nested:
-        raise UnsupportedFileError(
-            f"{file_name} holds another archive ({nested[0]}): upload that one instead."
-        )
+        raise UnsupportedFileError(f"{file_name} holds another archive ({nested[0]}): upload that one instead.")
     listing = ", ".join(p.relative_to(folder).as_posix() for p in files[:10]) or "nothing"
     raise UnsupportedFileError(
         f"{file_name} holds no Shapefile, GeoJSON, GeoPackage, KML or CSV (it holds {listing}): "

@@ -51,12 +51,7 @@ def looks_like_degrees(bounds: Bounds) -> bool:
 
 
 def _in_china(bounds: Bounds) -> bool:
-    return (
-        bounds[0] >= _CHINA[0]
-        and bounds[2] <= _CHINA[2]
-        and bounds[1] >= _CHINA[1]
-        and bounds[3] <= _CHINA[3]
-    )
+    return bounds[0] >= _CHINA[0] and bounds[2] <= _CHINA[2] and bounds[1] >= _CHINA[1] and bounds[3] <= _CHINA[3]
 
 
 def _name(code: int) -> str:
@@ -128,9 +123,7 @@ def _check_units(crs: CRS, bounds: Bounds, head: str) -> None:
             f"degrees; {suggest_crs(bounds)}."
         )
     if crs.is_projected and degrees:
-        raise CRSMismatchError(
-            f"{head} is a projected system (metres or feet), but its {suggest_crs(bounds)}."
-        )
+        raise CRSMismatchError(f"{head} is a projected system (metres or feet), but its {suggest_crs(bounds)}.")
 
 
 def _check_area(crs: CRS, bounds: Bounds, head: str) -> list[str]:
@@ -148,8 +141,7 @@ def _check_area(crs: CRS, bounds: Bounds, head: str) -> list[str]:
     if lonlat is None or lonlat[2] < aou[0] or lonlat[0] > aou[2] or lonlat[3] < aou[1] or lonlat[1] > aou[3]:
         place = "nowhere on Earth" if lonlat is None else _where(lonlat)
         raise CRSMismatchError(
-            f"{head}, {scope}, but with it the data would lie at {place}, far outside that area; "
-            f"{suggest_crs(bounds)}."
+            f"{head}, {scope}, but with it the data would lie at {place}, far outside that area; {suggest_crs(bounds)}."
         )
     if lonlat[0] < aou[0] or lonlat[2] > aou[2] or lonlat[1] < aou[1] or lonlat[3] > aou[3]:
         return [f"{head}, {scope}, but the data reaches {_where(lonlat)}, partly outside it: check the CRS."]

@@ -90,16 +90,12 @@ def _from_wkt(values: pd.Series, name: str, file_name: str) -> _Found:
     text = values.fillna("").astype(str)
     srids = {m.group(1) for m in text.map(_SRID.match) if m}
     if len(srids) > 1:
-        raise CRSMismatchError(
-            f"{file_name}: column {name} mixes SRIDs {sorted(srids)}: use one CRS per file."
-        )
+        raise CRSMismatchError(f"{file_name}: column {name} mixes SRIDs {sorted(srids)}: use one CRS per file.")
     raw = text.str.replace(_SRID, "", regex=True).to_numpy(dtype=object)
     raw[_blank(values)] = None
     geoms = np.asarray(shapely.from_wkt(raw, on_invalid="ignore"), dtype=object)
     bad = shapely.is_missing(geoms) & ~_blank(values)
-    notes = (
-        [f"{file_name}: rows {_rows(bad)}: column {name} holds text that is not WKT."] if bad.any() else []
-    )
+    notes = [f"{file_name}: rows {_rows(bad)}: column {name} holds text that is not WKT."] if bad.any() else []
     crs = parse_crs(f"EPSG:{srids.pop()}") if srids else None
     return _Found(geoms, drop=name, crs=crs, notes=notes)
 
@@ -218,12 +214,7 @@ def read_csv(path: Path, *, encoding: str | None = None, file_name: str | None =
     if found.drop:
         table = table.drop(columns=[found.drop])
     present = found.geoms[~shapely.is_missing(found.geoms)]
-    if (
-        crs is None
-        and found.degrees
-        and len(present)
-        and looks_like_degrees(tuple(shapely.total_bounds(present)))
-    ):
+    if crs is None and found.degrees and len(present) and looks_like_degrees(tuple(shapely.total_bounds(present))):
         crs = CRS.from_epsg(4326)
         notes.append(
             f"{name}: a CSV records no coordinate system; the lon/lat columns were read as WGS-84 degrees "

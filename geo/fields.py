@@ -105,9 +105,7 @@ def _given(frame: pd.DataFrame, column: str, role: str) -> str:
     if len(folded) == 1:
         return folded[0]
     source = frame.attrs.get("source", "the file")
-    raise FieldError(
-        f"{source} has no column {column!r} for the {role}; its columns are: {', '.join(columns)}."
-    )
+    raise FieldError(f"{source} has no column {column!r} for the {role}; its columns are: {', '.join(columns)}.")
 
 
 def _match(columns: list[str], names: tuple[str, ...], taken: set[str]) -> str | None:

@@ -87,9 +87,7 @@ def _check_file(src: Path, name: str, max_bytes: int) -> None:
             "and upload the zip."
         )
     if suffix in (".xls", ".xlsx"):
-        raise UnsupportedFileError(
-            f"{name} is an Excel workbook: save it from Excel as CSV UTF-8 and upload that."
-        )
+        raise UnsupportedFileError(f"{name} is an Excel workbook: save it from Excel as CSV UTF-8 and upload that.")
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnsupportedFileError(
             f"{name}: files of type {suffix or '(none)'} are not read; upload a zipped Shapefile, GeoJSON, "
@@ -143,9 +141,7 @@ def _pick(found: list[tuple[str, Path]], layer: str | None, name: str) -> tuple[
     names = [n for n, _ in found]
     if layer in names:
         return found[names.index(layer)][1], None
-    raise LayerError(
-        f"{name} holds {len(found)} datasets: {', '.join(names)}; choose one with --layer.", names
-    )
+    raise LayerError(f"{name} holds {len(found)} datasets: {', '.join(names)}; choose one with --layer.", names)
 
 
 def _no_crs(raw: _Raw, bounds: tuple[float, float, float, float], name: str) -> NoCRSError:
@@ -153,9 +149,7 @@ def _no_crs(raw: _Raw, bounds: tuple[float, float, float, float], name: str) -> 
     return NoCRSError(f"{name} has no coordinate system ({why}); {suggest_crs(bounds)}.")
 
 
-def _project(
-    raw: _Raw, override: CRS | None, coords: str, name: str
-) -> tuple[gpd.GeoDataFrame, str, list[str]]:
+def _project(raw: _Raw, override: CRS | None, coords: str, name: str) -> tuple[gpd.GeoDataFrame, str, list[str]]:
     if len(raw.frame) == 0:
         raise EmptyFileError(f"{name} has no features: export the layer again with its features.")
     geoms = np.asarray(raw.frame.geometry.array, dtype=object)
@@ -173,9 +167,7 @@ def _project(
     series = gpd.GeoSeries(shapely.force_2d(geoms), crs=crs).to_crs(4326)
     out = np.asarray(series.array, dtype=object)
     if not np.isfinite(shapely.get_coordinates(out)).all():
-        raise CRSMismatchError(
-            f"{name}: with {crs_label(crs)} some coordinates fall off the Earth; check --crs."
-        )
+        raise CRSMismatchError(f"{name}: with {crs_label(crs)} some coordinates fall off the Earth; check --crs.")
     if coords != "wgs84":
         notes += _coords_note(out[present], coords, name)
         out = geometries_to_wgs84(out, coords)
@@ -197,10 +189,7 @@ def _coords_note(geoms: np.ndarray, coords: str, name: str) -> list[str]:
     x0, y0, x1, y1 = shapely.total_bounds(geoms)
     outside = x1 < _CHINA[0] or x0 > _CHINA[2] or y1 < _CHINA[1] or y0 > _CHINA[3]
     if coords == "gcj02" and outside:
-        return [
-            f"{name}: the data lies outside China, where GCJ-02 equals WGS-84; --coords gcj02 changed "
-            "nothing."
-        ]
+        return [f"{name}: the data lies outside China, where GCJ-02 equals WGS-84; --coords gcj02 changed nothing."]
     return []
 
 

@@ -126,9 +126,7 @@ def _repair(geoms: np.ndarray, codes: pd.Series, frame: gpd.GeoDataFrame, kind: 
         geoms[i] = fixed
     if problems:
         _refuse(frame, kind, problems)
-    rows = [
-        {"row": int(i) + 1, "code": codes.iloc[i], "reason": why} for i, why in zip(bad, kinds, strict=True)
-    ]
+    rows = [{"row": int(i) + 1, "code": codes.iloc[i], "reason": why} for i, why in zip(bad, kinds, strict=True)]
     return {"count": len(bad), "kinds": dict(Counter(kinds)), "rows": rows}
 
 
@@ -138,9 +136,7 @@ def _values(frame: pd.DataFrame, column: str | None) -> pd.Series:
     return code_strings(frame[column])
 
 
-def _assemble(
-    frame: gpd.GeoDataFrame, fields: Fields, keys: dict[str, pd.Series], geoms: Any
-) -> gpd.GeoDataFrame:
+def _assemble(frame: gpd.GeoDataFrame, fields: Fields, keys: dict[str, pd.Series], geoms: Any) -> gpd.GeoDataFrame:
     """code, name, [parent], the other attributes (renamed on a clash), geometry — rows as in ``keys``."""
     used = {c for c in (fields.code, fields.name, fields.parent) if c}
     geometry = frame.geometry.name
@@ -255,9 +251,7 @@ def _point_problems(frame: gpd.GeoDataFrame, codes: pd.Series, flat: np.ndarray,
             problems += [_problem(r, str(code), f"code {code} is used by rows {listed}") for r in listed]
     head = None
     if bad.sum() == len(frame) - missing.sum():
-        head = (
-            f"{_source(frame)} holds areas or lines, not points: import it as precincts, districts or grids."
-        )
+        head = f"{_source(frame)} holds areas or lines, not points: import it as precincts, districts or grids."
     if problems:
         _refuse(frame, "points", problems, head if bad.any() else None)
 

@@ -70,9 +70,7 @@ def choose_layer(path: Path, layer: str | None, name: str) -> str:
         return spatial[0]
     if not spatial:
         raise EmptyFileError(f"{name} holds no layer with geometry.")
-    raise LayerError(
-        f"{name} holds {len(spatial)} layers: {', '.join(spatial)}; choose one with --layer.", spatial
-    )
+    raise LayerError(f"{name} holds {len(spatial)} layers: {', '.join(spatial)}; choose one with --layer.", spatial)
 
 
 class _BadText(UnsupportedFileError):
@@ -142,8 +140,7 @@ def _read_shapefile(path: Path, layer: str, encoding: str | None, name: str) -> 
     if encoding:
         raise UnsupportedFileError(f"{name}: its text is not {encoding}; try another --encoding (e.g. GBK).")
     more.append(
-        f"{name}: its text is neither UTF-8 nor GBK; read as ISO-8859-1. If names look garbled, pass "
-        "--encoding."
+        f"{name}: its text is neither UTF-8 nor GBK; read as ISO-8859-1. If names look garbled, pass --encoding."
     )
     return VectorRead(raw, layer, "ISO-8859-1", notes + more)
 

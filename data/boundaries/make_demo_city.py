@@ -862,8 +862,7 @@ def district_geometries(city, splits, slivers):
 
 def precinct_geometries(city):
     geoms = [
-        shapely.union_all([city.grids[gi] for gi in np.flatnonzero(city.precinct == p)])
-        for p in range(len(TOWNSHIPS))
+        shapely.union_all([city.grids[gi] for gi in np.flatnonzero(city.precinct == p)]) for p in range(len(TOWNSHIPS))
     ]
     for g in geoms:
         assert g.geom_type == "Polygon" and g.is_valid
