@@ -37,7 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     from api import db, errors
-    from api.routes import alignment, boundaries, health, imports, mapdata, tiles
+    from api.routes import alignment, boundaries, coverage, hazards, health, imports, mapdata, points, tiles
 
     db.init_app(app)
     errors.init_app(app)
@@ -46,6 +46,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(tiles.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(alignment.bp)
+    app.register_blueprint(coverage.bp)
+    app.register_blueprint(points.bp)
+    app.register_blueprint(hazards.bp)
 
     app.register_blueprint(mapdata.bp)
 

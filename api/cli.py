@@ -59,11 +59,12 @@ def serve(host: str, port: int, threads: int) -> None:
 
 
 def _register() -> None:
-    from api.commands import align, db, imports
+    from api.commands import align, db, imports, ops
 
     cli.add_command(db.db)
     imports.register(cli)
     align.register(cli)
+    ops.register(cli)
 
 
 _register()

@@ -26,6 +26,7 @@ __all__ = [
     "HazardEvent",
     "Incident",
     "BOUNDARY_MODELS",
+    "Setting",
 ]
 
 
@@ -145,13 +146,15 @@ class KeyPlace(_Located, Base):
     address: Mapped[str | None] = mapped_column(Text)
     attributes: Mapped[dict[str, Any]] = mapped_column(server_default=text("'{}'::jsonb"))
     geom: Mapped[WKBElement] = _geom("POINT")
-    import_id: Mapped[int | None] = mapped_column(ForeignKey("boundary_import.id"))
+    import_id: Mapped[int | None] = mapped_column(Integer)
 
 
 class PatrolFix(Base):
+    """GPS fixes, read by time window first: no spatial index and no foreign key, which would cost more on a
+    million-row COPY than they ever save (migration 0003)."""
+
     __tablename__ = "patrol_fix"
     __table_args__ = (
-        Index("ix_patrol_fix_geom", "geom", postgresql_using="gist"),
         Index("ix_patrol_fix_unit_ts", "unit", "ts"),
         Index("ix_patrol_fix_ts", "ts"),
     )
@@ -184,6 +187,10 @@ class Hazard(_Located, Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     geom: Mapped[WKBElement] = _geom("POINT")
     import_id: Mapped[int | None] = mapped_column(ForeignKey("boundary_import.id"))
+    # 0003: routed to the people of its grid and district; photo file names
+    grid_worker: Mapped[str | None] = mapped_column(Text)
+    officer: Mapped[str | None] = mapped_column(Text)
+    photos: Mapped[list[Any]] = mapped_column(server_default=text("'[]'::jsonb"))
 
 
 class HazardEvent(Base):
@@ -216,3 +223,14 @@ class Incident(_Located, Base):
     # Incidents without coordinates are kept (and reported); they simply are not on the map.
     geom: Mapped[WKBElement | None] = _geom("POINT", nullable=True)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("boundary_import.id"))
+
+
+class Setting(Base):
+    """0003: settings changed at run time (the hazard SLA, the key-place categories), as JSON by key."""
+
+    __tablename__ = "setting"
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    value: Mapped[Any] = mapped_column(JSONB)
+    updated_by: Mapped[str] = mapped_column(Text, server_default="system")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

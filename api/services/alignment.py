@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from api.errors import BadRequest, NotFound
 from api.layers import LAYERS
 from api.services.boundaries import ImportMeta, write_version
-from api.services.locate import LOCATED_TABLES, locate
+from api.services.points import relocate_all
 from api.services.store import layer_version, load_layer
 from geo.align import Alignment, compute
 from geo.errors import GeoError
@@ -186,8 +186,7 @@ def apply_proposal(session: Session, result: dict[str, Any], user: str = "system
     )
     import_id = write_version(session, LAYERS["districts"], frame, meta)
     session.execute(text("UPDATE boundary_import SET mode = 'proposal' WHERE id = :i"), {"i": import_id})
-    for table in LOCATED_TABLES:
-        locate(session, table)
+    relocate_all(session)
     session.commit()
     return {"layer": "districts", "import_id": import_id, "districts": len(frame), "changed": len(changed)}
 

@@ -21,6 +21,7 @@ from api.db import copy_rows
 from api.layers import LAYERS
 from api.services.boundaries import ImportMeta, write_version
 from api.services.locate import locate
+from api.services.points import route_hazards
 
 __all__ = ["DEMO_DIR", "load_demo"]
 
@@ -108,6 +109,8 @@ def _load_points(session: Session, path: Path, layer: str, loader: Callable[...,
     )
     if table in ("key_place", "hazard", "incident"):
         locate(session, table, int(import_id))
+    if table == "hazard":
+        route_hazards(session, int(import_id))  # to the grid worker and community officer
     return f"loaded {count}"
 
 

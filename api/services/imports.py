@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from api.errors import BadRequest
 from api.layers import LAYERS, Layer
 from api.services.boundaries import ImportMeta, write_version
-from api.services.locate import LOCATED_TABLES, locate
 from api.services.options import BOUNDARY_LAYERS, IMPORT_LAYERS, ImportOptions
+from api.services.points import relocate_all
 from api.services.store import load_layer
 from geo.attributes import typed_columns
 from geo.io import ReadResult, read_file
@@ -123,8 +123,7 @@ def import_boundaries(
         ),
         {"i": import_id},
     )
-    for table in LOCATED_TABLES:
-        locate(session, table)  # points follow the new boundaries
+    relocate_all(session)  # points (and hazards' people) follow the new boundaries
     summary = _summary(checked, import_id, int(closed or 0), parents)
     session.execute(
         text("UPDATE boundary_import SET counts = counts || CAST(:c AS jsonb) WHERE id = :i"),

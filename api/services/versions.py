@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from api.errors import BadRequest, NotFound
 from api.layers import LAYERS
+from api.services.points import relocate_all
 
 __all__ = ["list_imports", "revert"]
 
@@ -79,6 +80,7 @@ def revert(session: Session, import_id: int, user: str = "system") -> dict[str, 
         ),
         {"n": opened, "c": closed, "i": new_id},
     )
+    relocate_all(session)
     session.commit()
     return {
         "layer": layer.name,
