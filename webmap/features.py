@@ -16,13 +16,14 @@ OPTIONAL_APIS = {
     "alignment_split": "/api/alignment/split-grids.geojson",
     "alignment_proposal": "/api/alignment/proposal",
     "alignment_apply": "/api/alignment/apply",
+    "alignment_moves": "/api/alignment/moves",
     "coverage": "/api/coverage",
     "key_places": "/api/key-places",
     "hazards": "/api/hazards",
 }
 
 
-_POSTED = {"/api/alignment/proposal", "/api/alignment/apply"}
+_POSTED = {"/api/alignment/proposal", "/api/alignment/apply", "/api/alignment/moves"}
 
 
 def _answers(app: Flask, path: str) -> bool:

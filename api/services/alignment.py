@@ -148,17 +148,23 @@ def moves(
 ) -> tuple[Inputs, Alignment, dict[str, Any]]:
     """Apply manual moves (``[{"grid": code, "district": code}, …]``) to the current state, in order.
 
-    Nothing is written; returns the new state and what the last move changed (see :func:`geo.moves.delta`).
+    Nothing is written; returns the new state and the entries of every grid, district and precinct the moves
+    changed, as they stand after the last one (see :func:`geo.moves.delta`), with the new summary.
     """
     inputs, state = _state(session, cache, tolerance, precinct, None)
-    changed: dict[str, Any] = {"summary": state.document()["summary"], "grids": [], "districts": [], "precincts": []}
+    summary = state.document()["summary"] if not steps else None
+    merged: dict[str, dict[str, Any]] = {"grids": {}, "districts": {}, "precincts": {}}
     for step in steps:
         try:
             state = move(state, str(step["grid"]), str(step["district"]))
         except (GeoError, KeyError) as exc:
             raise BadRequest(f"cannot move {step}: {exc}") from exc
         changed = delta(state)
-    return inputs, state, changed
+        summary = changed["summary"]
+        for kind, entries in merged.items():  # a later move recomputes what it touches: its entries win
+            entries.update({e["code"]: e for e in changed[kind]})
+    result = {kind: [entries[c] for c in sorted(entries)] for kind, entries in merged.items()}
+    return inputs, state, {"summary": summary, **result}
 
 
 def proposal(

@@ -124,3 +124,16 @@ def test_workload(demo_client):
     for key in ("grids", "households", "key_places", "open_hazards", "compactness", "parts", "deviation"):
         assert key in first
     assert sum(d["key_places"] for d in doc["districts"]) == 300
+
+
+def test_api_moves_report_every_grid_they_changed(demo_client):
+    body = {
+        "moves": [
+            {"grid": "130133-02-W010", "district": "130133-02-01"},
+            {"grid": "130133-04-W023", "district": "130133-04-03"},
+        ]
+    }
+    changed = demo_client.post("/api/alignment/moves", json=body).get_json()
+    assert changed["summary"]["split"] == 4
+    statuses = {g["code"]: g["status"] for g in changed["grids"]}
+    assert statuses["130133-02-W010"] == statuses["130133-04-W023"] == "whole"

@@ -279,6 +279,26 @@ def test_gcj02_basemap_shifts_the_overlays(browser: Any, web_engine: Engine):
         server.stop()
 
 
+def test_manual_moves_re_evaluate_the_view(page: Page, live_server: LiveServer):
+    open_page(page, live_server, "/alignment?precinct=130133-02")
+    expect(page.locator("#jw-align-summary")).to_have_attribute("data-split", "1")
+    page.locator("#jw-split-list button[data-code='130133-02-W010']").click()
+    expect(page.locator("#jw-move-grid")).to_contain_text("130133-02-W010")
+    page.locator("#jw-move-district").select_option("130133-02-01")
+    page.locator("#jw-move").click()
+    expect(page.locator("#jw-move-result")).to_have_attribute("data-split", "0")
+    expect(page.locator("#jw-move-list li")).to_have_text(["130133-02-W010 → 130133-02-01"])
+    whole = page.evaluate("() => JW.gridStyle.style({code: '130133-02-W010'}, 12).fillColor")
+    assert whole == "#a5d6a7"
+    page.locator("#jw-propose").click()  # the proposal takes the move along
+    expect(page.locator("#jw-proposal")).to_be_visible()
+    page.locator("#jw-move-undo").click()
+    expect(page.locator("#jw-move-list li")).to_have_count(0)
+    split = page.evaluate("() => JW.gridStyle.style({code: '130133-02-W010'}, 12).fillColor")
+    assert split == "#fb8c00"
+    page.watch.assert_clean()  # type: ignore[attr-defined]
+
+
 def test_alignment_proposal_is_shown_then_applied(page: Page, live_server: LiveServer):
     """Last in this module: applying writes a new district version (other tests count split grids)."""
     open_page(page, live_server, "/alignment?precinct=130133-02")

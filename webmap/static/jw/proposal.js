@@ -15,7 +15,8 @@
   var MOVED = function (props, zoom) { var s = JW.gridStyle.style(props, zoom); s.fillColor = "#26c6da"; s.fillOpacity = 0.8; return s; };
 
   function body() {
-    return { precinct: JW.state.precinct() || null, tolerance: Number(JW.state.get("tolerance", cfg.view.tolerance)) };
+    var moves = JW.moves ? JW.moves.list() : [];  // manual moves made on this page go into the proposal
+    return { precinct: JW.state.precinct() || null, tolerance: Number(JW.state.get("tolerance", cfg.view.tolerance)), moves: moves };
   }
 
   function post(url) {
