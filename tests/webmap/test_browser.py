@@ -7,6 +7,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -296,6 +297,29 @@ def test_manual_moves_re_evaluate_the_view(page: Page, live_server: LiveServer):
     expect(page.locator("#jw-move-list li")).to_have_count(0)
     split = page.evaluate("() => JW.gridStyle.style({code: '130133-02-W010'}, 12).fillColor")
     assert split == "#fb8c00"
+    page.watch.assert_clean()  # type: ignore[attr-defined]
+
+
+def test_report_a_hazard_on_the_map(page: Page, live_server: LiveServer):
+    import geopandas as gpd
+
+    grids = gpd.read_file(Path(__file__).resolve().parents[2] / "data" / "boundaries" / "grids.geojson")
+    spot = grids.set_index("code").loc["130133-01-W001"].geometry.representative_point()
+    open_page(page, live_server, "/?precinct=130133-01")
+    wait_for_tiles(page)
+    page.locator("#jw-report").click()
+    click_at(page, spot.x, spot.y)
+    form = page.locator("#jw-report-form")
+    form.locator("input[name=title]").fill("<b>楼道</b>堆放杂物")
+    form.locator("select[name=category]").select_option("fire")
+    form.locator("input[name=reporter]").fill("网格员甲")
+    form.locator("button[type=submit]").click()
+    status = page.locator("#jw-report-status")
+    expect(status).to_contain_text("130133-01-W001")
+    code = status.get_attribute("data-code")
+    detail = page.request.get(f"{live_server.url}/api/hazards/{code}").json()
+    assert detail["grid_code"] == "130133-01-W001" and detail["title"] == "<b>楼道</b>堆放杂物"
+    assert detail["state"] == "reported" and detail["category"] == "fire"
     page.watch.assert_clean()  # type: ignore[attr-defined]
 
 
