@@ -148,3 +148,16 @@ def test_points_offered_as_grids_are_refused(runner, tmp_path):
     points = gpd.GeoDataFrame({"code": ["1", "2"]}, geometry=[shapely.Point(114.8, 37.7)] * 2, crs=4326)
     result = runner.invoke("import", "grids", str(write_json(tmp_path / "p.geojson", json.loads(points.to_json()))))
     assert result.exit_code == 1 and "points" in result.stderr
+
+
+def test_points_follow_a_new_grid_version(demo_runner, demo_session, tmp_path):
+    grids = load_layer(demo_session, "grids")
+    grids["code"] = grids["code"] + "-N"
+    grids["grid_worker"] = grids["grid_worker"] + "（新）"
+    path = write(grids[["code", "name", "grid_worker", "geometry"]], tmp_path / "renamed.geojson")
+    _json(demo_runner.invoke("import", "grids", str(path), "--json"))
+    for table in ("key_place", "hazard"):
+        codes = set(demo_session.scalars(text(f"SELECT DISTINCT grid_code FROM {table}")))
+        assert codes and all(c.endswith("-N") for c in codes)
+    workers = set(demo_session.scalars(text("SELECT DISTINCT grid_worker FROM hazard")))
+    assert workers and all(w.endswith("（新）") for w in workers)  # hazards reach the new grid workers
