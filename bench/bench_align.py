@@ -1,9 +1,10 @@
 """Alignment engine on the synthetic city, side by side with ``geopandas.overlay`` in the same run.
 
-    python -m bench.bench_align [--grids 20000 --districts 1000 --precincts 50 --seed 0 --moves 20]
+    python -m bench.bench_align [--grids 20000 --districts 1000 --precincts 50 --seed 0 --moves 20 --repeat 1]
 
 Each step runs in a forked child process, so its peak memory (``ru_maxrss`` of the child: the loaded city
-plus what the step allocates, GEOS included) is its own. Not a test: it prints a table.
+plus what the step allocates, GEOS included) is its own. With ``--repeat n`` every step (the baseline too)
+runs n times and the fastest run counts — for machines shared with other jobs. Not a test: it prints a table.
 """
 
 from __future__ import annotations
@@ -89,11 +90,20 @@ def _measure(step: Callable[[City], Any], city: City) -> tuple[float, float, Any
     return result
 
 
-def run(seed: int, precincts: int, districts: int, grids: int, moves: int) -> list[tuple[str, float, float, str]]:
+def _best(step: Callable[[City], Any], city: City, repeat: int) -> tuple[float, float, Any]:
+    """The fastest of ``repeat`` runs (each in its own child), with the largest peak memory seen."""
+    runs = [_measure(step, city) for _ in range(max(1, repeat))]
+    fastest = min(runs, key=lambda r: r[0])
+    return fastest[0], max(r[1] for r in runs), fastest[2]
+
+
+def run(
+    seed: int, precincts: int, districts: int, grids: int, moves: int, repeat: int = 1
+) -> list[tuple[str, float, float, str]]:
     start = time.perf_counter()
     city = make_city(seed, precincts, districts, grids)
     rows = [("load city (cached GeoPackage)", time.perf_counter() - start, _rss(), "")]
-    base, base_mem, _ = _measure(_overlay, city)
+    base, base_mem, _ = _best(_overlay, city, repeat)
     rows.append(("geopandas.overlay(grids, districts) — baseline", base, base_mem, "1.0×"))
     for label, step in [
         ("shares: compute(grids, districts, findings=False)", _shares),
@@ -101,7 +111,7 @@ def run(seed: int, precincts: int, districts: int, grids: int, moves: int) -> li
         ("propose (shares + snap proposal)", _propose),
         ("workload (shares + balance)", _workload),
     ]:
-        seconds, mem, _ = _measure(step, city)
+        seconds, mem, _ = _best(step, city, repeat)
         rows.append((label, seconds, mem, f"{base / seconds:.1f}×"))
     _, mem, stats = _measure(lambda c: _moves(c, moves), city)
     rows.append((f"move + delta, mean of {int(stats['n'])} (max {stats['max'] * 1000:.0f} ms)", stats["mean"], mem, ""))
@@ -119,8 +129,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--districts", type=int, default=1000)
     parser.add_argument("--grids", type=int, default=20000)
     parser.add_argument("--moves", type=int, default=20)
+    parser.add_argument("--repeat", type=int, default=1, help="run each step this often; report the fastest")
     args = parser.parse_args(argv)
-    rows = run(args.seed, args.precincts, args.districts, args.grids, args.moves)
+    rows = run(args.seed, args.precincts, args.districts, args.grids, args.moves, args.repeat)
     print(f"synthetic city: {args.precincts} precincts, {args.districts} districts, {args.grids} grids")
     print(f"{'what':<58} {'seconds':>9} {'peak MB':>9} {'vs overlay':>11}")
     for what, seconds, mem, speed in rows:

@@ -4,6 +4,8 @@
 state behind it, which :func:`geo.proposal.propose`, :func:`geo.moves.move` and :func:`geo.workload.workload`
 reuse. Inputs are GeoDataFrames in EPSG:4326 with a string ``code`` column (several rows may share a code:
 they are dissolved); districts may carry ``precinct_code``. Metric work happens in the local UTM zone.
+Intersection areas (grid × district, district × precinct) come from the exact boundary engine of
+:mod:`geo.pairarea`; gaps and overlaps from :mod:`geo.findings`.
 
 >>> import geopandas as gpd
 >>> box = shapely.box
@@ -20,6 +22,7 @@ they are dissolved); districts may carry ``precinct_code``. Metric work happens 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -28,10 +31,13 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from geo.edges import Edges, edges
 from geo.errors import GeoError
-from geo.metric import NOISE_M2, Metric
-from geo.overlaps import Pieces, gaps, holes, overlaps
-from geo.shares import Layer, Pairs, load_layer, lonlat_frame, pair_areas, statuses
+from geo.findings import district_findings, grid_gaps
+from geo.findings import findings as all_findings
+from geo.metric import Metric
+from geo.overlaps import Pieces
+from geo.shares import Layer, Pairs, layer_origin, load_layer, lonlat_frame, pair_areas, statuses
 
 __all__ = ["Alignment", "align", "compute", "subset", "district_findings", "grid_gaps"]
 
@@ -108,18 +114,19 @@ def compute(
     that touch them (or lie in it); ``findings=False`` skips gaps and overlaps (for workload)."""
     if not 0.0 <= tolerance < 0.5:
         raise GeoError(f"tolerance {tolerance} is out of range: use a value between 0 and 0.5, e.g. 0.01")
-    grids = lonlat_frame(grids, "grids")
-    bounds = grids.total_bounds if len(grids) else lonlat_frame(districts, "districts").total_bounds
-    metric = Metric.for_bounds(bounds)
-    g_layer = load_layer(grids, metric, what="grids")
-    d_layer = load_layer(districts, metric, what="districts", parent_column="precinct_code")
-    p_layer = load_layer(precincts, metric, what="precincts") if precincts is not None else None
-    d_layer, d_pairs = _district_parents(d_layer, p_layer)
-    shown = _shown(d_layer, p_layer, precinct)
-    if precinct is not None:
-        g_layer = subset(g_layer, _grids_in_scope(g_layer, d_layer, p_layer, shown, precinct))
-    tree = shapely.STRtree(g_layer.geoms)
-    pairs = pair_areas(g_layer, d_layer, tree=tree)
+    g_layer, d_layer, p_layer, metric = _layers(grids, districts, precincts)
+    origin = layer_origin(g_layer, d_layer)
+    with ThreadPoolExecutor(1) as side:  # the grids' edges are cut while the districts are placed
+        g_soon = side.submit(edges, g_layer.geoms, origin) if precinct is None else None
+        d_edges = edges(d_layer.geoms, origin)
+        p_edges = edges(p_layer.geoms, origin) if p_layer is not None else None
+        d_layer, d_pairs = _district_parents(d_layer, p_layer, d_edges, p_edges)
+        shown = _shown(d_layer, p_layer, precinct)
+        if precinct is not None:
+            g_layer = subset(g_layer, _grids_in_scope(g_layer, d_layer, p_layer, shown, precinct))
+        tree = shapely.STRtree(g_layer.geoms)
+        g_edges = edges(g_layer.geoms, origin) if g_soon is None else g_soon.result()
+    pairs = pair_areas(g_layer, d_layer, tree=tree, edges=(g_edges, d_edges))
     status, owner, _ = statuses(pairs, g_layer.areas, tolerance)
     g_prec = _grid_precincts(g_layer, d_layer, p_layer, owner)
     state = Alignment(
@@ -128,14 +135,21 @@ def compute(
     )  # fmt: skip
     if not findings:
         return state
-    found_gaps, found_overlaps = district_findings(state)
-    g_over = overlaps(g_layer.codes, g_layer.geoms, "grids", g_prec, check_coverage=True)
-    g_gaps = grid_gaps(state, np.unique(pairs.district), g_over)
-    found_gaps.extend(g_gaps)
-    found_overlaps.extend(g_over)
-    if p_layer is not None:
-        _precinct_findings(p_layer, precinct, found_gaps, found_overlaps)
+    found_gaps, found_overlaps = all_findings(state, g_edges)
     return replace(state, gaps=found_gaps, overlaps=found_overlaps)
+
+
+def _layers(
+    grids: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, precincts: gpd.GeoDataFrame | None
+) -> tuple[Layer, Layer, Layer | None, Metric]:
+    """The three layers dissolved and projected into the UTM zone of the grids (or districts)."""
+    grids = lonlat_frame(grids, "grids")
+    bounds = grids.total_bounds if len(grids) else lonlat_frame(districts, "districts").total_bounds
+    metric = Metric.for_bounds(bounds)
+    g_layer = load_layer(grids, metric, what="grids")
+    d_layer = load_layer(districts, metric, what="districts", parent_column="precinct_code")
+    p_layer = load_layer(precincts, metric, what="precincts") if precincts is not None else None
+    return g_layer, d_layer, p_layer, metric
 
 
 def subset(layer: Layer, which: NDArray[np.int64]) -> Layer:
@@ -152,11 +166,13 @@ def subset(layer: Layer, which: NDArray[np.int64]) -> Layer:
     )
 
 
-def _district_parents(districts: Layer, precincts: Layer | None) -> tuple[Layer, Pairs | None]:
+def _district_parents(
+    districts: Layer, precincts: Layer | None, d_edges: Edges, p_edges: Edges | None
+) -> tuple[Layer, Pairs | None]:
     """Districts × precincts shares; districts without ``precinct_code`` take the precinct owning them."""
-    if precincts is None:
+    if precincts is None or p_edges is None:
         return districts, None
-    d_pairs = pair_areas(districts, precincts)
+    d_pairs = pair_areas(districts, precincts, edges=(d_edges, p_edges))
     _, owner, _ = statuses(d_pairs, districts.areas, 0.0)
     parents = districts.parents.copy()
     missing = np.array([p is None for p in parents], dtype=bool) & (owner >= 0)
@@ -196,68 +212,3 @@ def _grid_precincts(grids: Layer, districts: Layer, precincts: Layer | None, own
         i, p = shapely.STRtree(precincts.geoms).query(points, predicate="within")
         result[lost[i]] = precincts.codes[p]
     return result
-
-
-def district_findings(state: Alignment) -> tuple[Pieces, Pieces]:
-    """District-level gaps (inside each precinct, or inside the union of grids) and overlaps."""
-    d, p = state.districts, state.precincts
-    found_overlaps = overlaps(d.codes, d.geoms, "districts", d.parents)
-    shown_codes = set(d.codes[state.shown].tolist())
-    if state.scope is not None:
-        keep = [k for k, c in enumerate(found_overlaps.codes) if c and shown_codes & set(c)]
-        found_overlaps = _pick(found_overlaps, keep)
-    found_gaps = Pieces("gap")
-    if p is None:
-        parent = shapely.union_all(state.grids.geoms)
-        found_gaps.extend(gaps(parent, list(d.geoms[state.shown]), "districts"))
-        return found_gaps, found_overlaps
-    for k, code in enumerate(p.codes):
-        if state.scope is None or code == state.scope:
-            found_gaps.extend(gaps(p.geoms[k], list(d.geoms[d.parents == code]), "districts", str(code)))
-    return found_gaps, found_overlaps
-
-
-def grid_gaps(state: Alignment, which: NDArray[np.int64], grid_overlaps: Pieces) -> Pieces:
-    """Grid-level gaps: area of the districts ``which`` (in scope) covered by no grid, per precinct.
-
-    Only districts whose grid pieces add up to less than their area, or that hold a grid overlap (which
-    could hide a gap in that sum), are differenced against their grids."""
-    d, pairs = state.districts, state.pairs
-    covered = np.bincount(pairs.district, weights=pairs.area, minlength=len(d))
-    which = np.intersect1d(which, state.shown)
-    short = d.areas[which] - covered[which] > NOISE_M2
-    if grid_overlaps.geoms:
-        _, hit = shapely.STRtree(d.geoms[which]).query(np.asarray(grid_overlaps.geoms), predicate="intersects")
-        short[hit] = True
-    which = which[short]
-    per_group: dict[str | None, list[shapely.Geometry]] = {}
-    for k in which:
-        near = state.tree.query(d.geoms[k], predicate="intersects")
-        rest = shapely.difference(d.geoms[k], shapely.union_all(state.grids.geoms[near]))
-        per_group.setdefault(d.parents[k], []).append(rest)
-    found = Pieces("gap")
-    for group, geoms in per_group.items():
-        found.add("grids", group, None, shapely.union_all(np.asarray(geoms, dtype=object)))
-    return found
-
-
-def _precinct_findings(precincts: Layer, scope: str | None, found_gaps: Pieces, found_overlaps: Pieces) -> None:
-    over = overlaps(precincts.codes, precincts.geoms, "precincts")
-    between = holes(precincts.geoms, "precincts")
-    if scope is not None:
-        over = _pick(over, [k for k, c in enumerate(over.codes) if c and scope in c])
-        mine = precincts.geoms[precincts.index()[scope]] if scope in precincts.index() else None
-        hits = [] if mine is None else [k for k, g in enumerate(between.geoms) if shapely.intersects(g, mine)]
-        between = _pick(between, hits)
-    found_gaps.extend(between)
-    found_overlaps.extend(over)
-
-
-def _pick(found: Pieces, keep: list[int]) -> Pieces:
-    return Pieces(
-        found.kind,
-        [found.level[k] for k in keep],
-        [found.precinct[k] for k in keep],
-        [found.codes[k] for k in keep],
-        [found.geoms[k] for k in keep],
-    )

@@ -25,7 +25,19 @@ import pyproj
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["Metric", "utm_epsg", "parallel", "geojson", "width", "polygonal", "pieces", "NOISE_M2", "PRECISION_M"]
+__all__ = [
+    "Metric",
+    "utm_epsg",
+    "parallel",
+    "geojson",
+    "geojson_many",
+    "width",
+    "polygonal",
+    "pieces",
+    "pieces_of",
+    "NOISE_M2",
+    "PRECISION_M",
+]
 
 Geoms = NDArray[np.object_]
 
@@ -38,6 +50,7 @@ collapsed slivers that floating-point noise leaves along shared edges."""
 
 _WORKERS = max(1, min(4, os.cpu_count() or 1))
 _CHUNK = 2048
+_MIN_CHUNK = 32
 
 
 def utm_epsg(lon: float, lat: float) -> int:
@@ -50,15 +63,17 @@ def utm_epsg(lon: float, lat: float) -> int:
     return (32600 if lat >= 0 else 32700) + zone
 
 
-def parallel(func: Callable[..., Any], *arrays: ArrayLike) -> NDArray[Any]:
-    """Apply a vectorised shapely function chunk-wise on a few threads; results in input order."""
+def parallel(func: Callable[..., Any], *arrays: ArrayLike, min_chunk: int = _MIN_CHUNK) -> NDArray[Any]:
+    """Apply a vectorised shapely function chunk-wise on a few threads; results in input order. Chunks hold
+    at most :data:`_CHUNK` items and at least ``min_chunk`` (1 for heavy items such as large geometries)."""
     arrs = [np.asarray(a) for a in arrays]
     n = arrs[0].shape[0] if arrs else 0
-    if n <= _CHUNK or _WORKERS == 1:
+    size = min(_CHUNK, max(min_chunk, -(-n // (4 * _WORKERS))))
+    if n <= size or _WORKERS == 1:
         return np.asarray(func(*arrs))
-    bounds = list(range(0, n, _CHUNK))
+    bounds = list(range(0, n, size))
     with ThreadPoolExecutor(_WORKERS) as pool:
-        parts = list(pool.map(lambda i: func(*(a[i : i + _CHUNK] for a in arrs)), bounds))
+        parts = list(pool.map(lambda i: func(*(a[i : i + size] for a in arrs)), bounds))
     return np.concatenate(parts)
 
 
@@ -103,6 +118,23 @@ def geojson(geom: shapely.Geometry, digits: int = 6) -> dict[str, Any]:
     return result
 
 
+def geojson_many(geoms: ArrayLike, digits: int = 6) -> list[dict[str, Any]]:
+    """:func:`geojson` of each geometry; Polygons are written straight from their coordinates (fast)."""
+    arr = np.asarray(geoms, dtype=object)
+    polygon = shapely.get_type_id(arr) == 3
+    out: list[dict[str, Any]] = [{"type": "Polygon", "coordinates": []} if p else {} for p in polygon.tolist()]
+    rings, owner = shapely.get_rings(arr[polygon], return_index=True)
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    coords = np.round(xy, digits).tolist()
+    ends = np.cumsum(np.bincount(ring, minlength=rings.size)).tolist()
+    where = np.flatnonzero(polygon)[owner].tolist()
+    for k, (start, end) in enumerate(zip([0, *ends[:-1]], ends, strict=True)):
+        out[where[k]]["coordinates"].append(coords[start:end])
+    for k in np.flatnonzero(~polygon).tolist():
+        out[k] = geojson(arr[k], digits)
+    return out
+
+
 def width(geoms: ArrayLike) -> NDArray[np.float64]:
     """Mean width estimate 2·area/perimeter (exact for long thin strips; half the side for a square)."""
     arr = np.asarray(geoms, dtype=object)
@@ -124,7 +156,29 @@ def polygonal(geom: shapely.Geometry | None) -> shapely.Geometry:
 def pieces(geom: shapely.Geometry | None, min_area: float = NOISE_M2) -> Geoms:
     """The polygon parts of ``geom`` with at least ``min_area`` (metric units), snapped to
     :data:`PRECISION_M`, as an array."""
-    parts = shapely.get_parts(polygonal(shapely.set_precision(polygonal(geom), PRECISION_M)))
+    parts, _ = pieces_of(np.array([geom], dtype=object), min_area)
+    return parts
+
+
+def pieces_of(geoms: ArrayLike, min_area: float = NOISE_M2) -> tuple[Geoms, NDArray[np.int64]]:
+    """:func:`pieces` of every geometry at once (snapped on a few threads), with the index of each
+    piece's geometry."""
+    arr = _polygonal_all(np.asarray(geoms, dtype=object))
+    snapped = parallel(lambda chunk: shapely.set_precision(chunk, PRECISION_M), arr, min_chunk=1)
+    snapped = _polygonal_all(snapped.astype(object))
+    parts, owner = shapely.get_parts(snapped, return_index=True)
     if parts.size == 0:
-        return np.empty(0, dtype=object)
-    return np.asarray(parts[shapely.area(parts) >= min_area], dtype=object)
+        return np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
+    keep = shapely.area(parts) >= min_area
+    return np.asarray(parts[keep], dtype=object), owner[keep].astype(np.int64)
+
+
+def _polygonal_all(geoms: Geoms) -> Geoms:
+    """:func:`polygonal` of each geometry; Polygons and MultiPolygons pass as they are, points and lines
+    become an empty MultiPolygon."""
+    out = geoms.copy()
+    kind = shapely.get_type_id(out)
+    out[np.isin(kind, (0, 1, 2, 4, 5))] = shapely.MultiPolygon()
+    for k in np.flatnonzero(~np.isin(kind, (0, 1, 2, 3, 4, 5, 6))):
+        out[k] = polygonal(out[k])
+    return out

@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from geo.metric import Metric, geojson, parallel, pieces, width
+from geo.metric import Metric, geojson_many, parallel, pieces, pieces_of, width
 
 __all__ = ["Pieces", "overlaps", "gaps", "holes", "entries"]
 
@@ -43,6 +43,16 @@ class Pieces:
             self.precinct.append(precinct)
             self.codes.append(codes)
             self.geoms.append(part)
+
+    def add_many(
+        self, level: str, precincts: Sequence[str | None], codes: Sequence[tuple[str, str] | None], geoms: Any
+    ) -> None:
+        """:meth:`add` for many geometries at once (snapped together, on a few threads)."""
+        parts, owner = pieces_of(geoms)
+        self.level += [level] * parts.size
+        self.precinct += [precincts[k] for k in owner.tolist()]
+        self.codes += [codes[k] for k in owner.tolist()]
+        self.geoms += list(parts)
 
     def extend(self, other: Pieces) -> Pieces:
         self.level += other.level
@@ -82,14 +92,15 @@ def overlaps(
     check_coverage: bool = False,
 ) -> Pieces:
     """Overlap pieces between the polygons ``geoms``; a piece's precinct is the pair's common group."""
-    i, j = overlap_pairs(np.asarray(geoms, dtype=object), check_coverage)
+    geoms = np.asarray(geoms, dtype=object)
     found = Pieces("overlap")
+    i, j = overlap_pairs(geoms, check_coverage)
     if i.size == 0:
         return found
-    shared = parallel(shapely.intersection, geoms[i], geoms[j])
-    for a, b, geom in zip(i, j, shared, strict=True):
-        group = groups[a] if groups is not None and groups[a] == groups[b] else None
-        found.add(level, group, (str(codes[a]), str(codes[b])), geom)
+    shared = parallel(shapely.intersection, geoms[i], geoms[j], min_chunk=8)
+    pairs = list(zip(i.tolist(), j.tolist(), strict=True))
+    common = [groups[a] if groups is not None and groups[a] == groups[b] else None for a, b in pairs]
+    found.add_many(level, common, [(str(codes[a]), str(codes[b])) for a, b in pairs], shared)
     return found
 
 
@@ -117,7 +128,7 @@ def entries(found: Pieces, metric: Metric, sliver_area_m2: float, sliver_width_m
         return []
     geoms = np.asarray(found.geoms, dtype=object)
     areas, widths = shapely.area(geoms), width(geoms)
-    lonlat = metric.to_lonlat(geoms)
+    shapes = geojson_many(metric.to_lonlat(geoms))
     out = []
     for k in range(geoms.size):
         entry: dict[str, Any] = {"level": found.level[k], "precinct": found.precinct[k]}
@@ -126,7 +137,7 @@ def entries(found: Pieces, metric: Metric, sliver_area_m2: float, sliver_width_m
         entry["area_m2"] = round(float(areas[k]), 2)
         entry["width_m"] = round(float(widths[k]), 3)
         entry["sliver"] = bool(areas[k] < sliver_area_m2 or widths[k] < sliver_width_m)
-        entry["geometry"] = geojson(lonlat[k])
+        entry["geometry"] = shapes[k]
         out.append(entry)
     out.sort(key=lambda e: (e["level"], e["precinct"] or "", e.get("codes", []), -e["area_m2"]))
     return out

@@ -1,8 +1,9 @@
 """Layers dissolved by code and the share of each grid in each district (the core of :mod:`geo.align`).
 
 ``share(g, d) = area(g ∩ d) / area(g)``, ``d`` the union of all rows with code ``d``. Candidate pairs come
-from an STRtree; a prepared ``contains_properly`` or ``covers`` settles grids lying inside a district
-without any intersection; only the remaining boundary pairs are intersected (on a few threads).
+from an STRtree; their areas come from the boundary engine of :mod:`geo.pairarea` (exact, from the two rings
+alone, no overlay; GEOS for the few pairs it is unsure of), or for a handful of pairs from GEOS directly (a
+prepared ``contains_properly`` settles grids inside a district, the others are intersected).
 
 >>> import geopandas as gpd
 >>> from geo.metric import Metric
@@ -25,8 +26,11 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
+from geo.edges import Edges
+from geo.edges import edges as make_edges
 from geo.errors import GeoError
 from geo.metric import NOISE_M2, Metric, parallel, polygonal
+from geo.pairarea import intersection_areas as pair_intersection_areas
 
 __all__ = [
     "Layer",
@@ -35,12 +39,17 @@ __all__ = [
     "lonlat_frame",
     "candidates",
     "intersection_areas",
+    "layer_areas",
+    "layer_origin",
     "pair_areas",
     "statuses",
 ]
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
+
+_ENGINE_PAIRS = 256
+"""From this many candidate pairs on, areas come from the boundary engine rather than one GEOS overlay each."""
 
 
 @dataclass(frozen=True)
@@ -148,19 +157,52 @@ def candidates(
 
 
 def intersection_areas(dgeoms: NDArray[np.object_], ggeoms: NDArray[np.object_], gareas: Floats) -> Floats:
-    """area(g ∩ d) per pair: the grid's area where a prepared district holds it, else an intersection."""
+    """area(g ∩ d) per pair with GEOS (for a few pairs): the grid's area where a prepared district holds it,
+    else an intersection."""
     shapely.prepare(dgeoms)
-    inside = parallel(shapely.contains_properly, dgeoms, ggeoms).astype(bool)
+    inside = shapely.contains_properly(dgeoms, ggeoms).astype(bool)
     area = np.asarray(gareas, dtype=np.float64).copy()
     edge = np.flatnonzero(~inside)
     area[edge] = parallel(lambda a, b: shapely.area(shapely.intersection(a, b)), dgeoms[edge], ggeoms[edge])
     return area
 
 
-def pair_areas(grids: Layer, districts: Layer, which: Ints | None = None, tree: shapely.STRtree | None = None) -> Pairs:
-    """Intersection areas of grids (all, or the indices ``which``) with every district they meet."""
-    g, d = candidates(grids, districts, which, tree)
-    area = intersection_areas(districts.geoms[d], grids.geoms[g], grids.areas[g])
+def layer_areas(grids: Layer, districts: Layer, g: Ints, d: Ints, edges: tuple[Edges, Edges] | None = None) -> Floats:
+    """area(grids[g[k]] ∩ districts[d[k]]) per pair: GEOS for a few pairs, else the boundary engine of
+    :mod:`geo.pairarea` (exact; GEOS where it is unsure). ``edges`` are the :func:`~geo.edges.edges` of both
+    layers (computed here when not given)."""
+    if g.size < _ENGINE_PAIRS:
+        return intersection_areas(districts.geoms[d], grids.geoms[g], grids.areas[g])
+    if edges is None:
+        origin = layer_origin(grids, districts)
+        edges = (make_edges(grids.geoms, origin), make_edges(districts.geoms, origin))
+    return pair_intersection_areas(grids.geoms, districts.geoms, g, d, *edges)
+
+
+def layer_origin(*layers: Layer) -> tuple[float, float]:
+    """A common origin for :func:`~geo.edges.edges` of these layers: the centre of their bounds (rounded)."""
+    bounds = [shapely.total_bounds(layer.geoms) for layer in layers if len(layer)]
+    finite = np.array([b for b in bounds if np.isfinite(b).all()] or [[0.0] * 4])
+    return float(np.round(finite[:, [0, 2]].mean())), float(np.round(finite[:, [1, 3]].mean()))
+
+
+def pair_areas(
+    grids: Layer,
+    districts: Layer,
+    which: Ints | None = None,
+    tree: shapely.STRtree | None = None,
+    edges: tuple[Edges, Edges] | None = None,
+) -> Pairs:
+    """Intersection areas of grids (all, or the indices ``which``) with every district they meet.
+
+    Given the layers' ``edges``, every pair whose boxes meet goes to the boundary engine, which settles
+    grids inside a district, or apart from it, as cheaply as a predicate would."""
+    if which is None and edges is not None:
+        d, g = (tree or shapely.STRtree(grids.geoms)).query(districts.geoms)
+        g, d = g.astype(np.int64), d.astype(np.int64)
+    else:
+        g, d = candidates(grids, districts, which, tree)
+    area = layer_areas(grids, districts, g, d, edges)
     keep = area > NOISE_M2
     order = np.lexsort((d[keep], g[keep]))
     return Pairs(g[keep][order], d[keep][order], area[keep][order])

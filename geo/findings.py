@@ -1,0 +1,160 @@
+"""Gaps and overlaps at every level of an :class:`~geo.align.Alignment` (DESIGN.md: gap, overlap, sliver).
+
+- districts: overlaps between districts; gaps inside each precinct (or inside the union of grids when there
+  are no precincts);
+- grids: overlaps between grids; gaps where a district is covered by no grid;
+- precincts: overlaps between precincts; holes between them.
+
+A grid layer shown to tile (:func:`geo.tiling.tiles`) has no overlaps and unites as a coverage, so it needs no
+pairwise work; the GEOS work (unions, differences, intersections, snapping) runs on two threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+
+from geo.edges import Edges
+from geo.metric import NOISE_M2
+from geo.overlaps import Pieces, holes, overlaps
+from geo.shares import Layer
+from geo.tiling import tiles
+
+if TYPE_CHECKING:
+    from geo.align import Alignment
+
+__all__ = ["findings", "district_findings", "grid_gaps", "precinct_findings", "pick"]
+
+Ints = NDArray[np.int64]
+_WORKERS = 2
+
+
+def findings(state: Alignment, g_edges: Edges) -> tuple[Pieces, Pieces]:
+    """(gaps, overlaps) of every level, in the order districts, grids, precincts. The tiling check of the
+    grids and the precinct overlaps and holes run beside the district work."""
+    g, p = state.grids, state.precincts
+    with ThreadPoolExecutor(2) as side:
+        tiled_soon = side.submit(tiles, g.geoms, g_edges)
+        precinct_soon = side.submit(_precinct_pieces, p) if p is not None else None
+        found_gaps, found_overlaps = district_findings(state)
+        tiled = tiled_soon.result()
+        g_over = Pieces("overlap")
+        if not tiled:
+            g_over = overlaps(g.codes, g.geoms, "grids", state.grid_precinct, check_coverage=True)
+        found_gaps.extend(grid_gaps(state, np.unique(state.pairs.district), g_over, tiled=tiled))
+        found_overlaps.extend(g_over)
+        if p is not None and precinct_soon is not None:
+            precinct_findings(p, state.scope, found_gaps, found_overlaps, precinct_soon.result())
+    return found_gaps, found_overlaps
+
+
+def _precinct_pieces(precincts: Layer) -> tuple[Pieces, Pieces]:
+    """Overlaps between precincts and the holes between them."""
+    return overlaps(precincts.codes, precincts.geoms, "precincts"), holes(precincts.geoms, "precincts")
+
+
+def _threaded(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
+    """Results of independent GEOS tasks, run on a few threads."""
+    if len(tasks) < 2:
+        return [task() for task in tasks]
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        return list(pool.map(lambda task: task(), tasks))
+
+
+def _minus_union(parent: shapely.Geometry, children: NDArray[np.object_], coverage: bool = False) -> Any:
+    """``parent`` minus the union of ``children`` (a coverage union when they are known to tile)."""
+    if children.size == 0:
+        return shapely.difference(parent, shapely.Polygon())
+    union = shapely.coverage_union_all(children) if coverage else shapely.union_all(children)
+    return shapely.difference(parent, union)
+
+
+def district_findings(state: Alignment) -> tuple[Pieces, Pieces]:
+    """District-level gaps (inside each precinct, or inside the union of grids) and overlaps; the gaps of the
+    precincts are cut on two threads while the overlaps are found."""
+    d, p = state.districts, state.precincts
+    found_gaps = Pieces("gap")
+    with ThreadPoolExecutor(_WORKERS) as pool:
+        if p is None:
+            parent = shapely.union_all(state.grids.geoms)
+            codes: list[str | None] = [None]
+            soon = [pool.submit(_minus_union, parent, d.geoms[state.shown])]
+        else:
+            mine = [str(c) for c in p.codes if state.scope is None or c == state.scope]
+            row = p.index()
+            soon = [pool.submit(_minus_union, p.geoms[row[c]], d.geoms[d.parents == c]) for c in mine]
+            codes = list(mine)
+        found_overlaps = overlaps(d.codes, d.geoms, "districts", d.parents, check_coverage=True)
+        rests = [f.result() for f in soon]
+    found_gaps.add_many("districts", codes, [None] * len(codes), rests)
+    if state.scope is not None:
+        shown_codes = set(d.codes[state.shown].tolist())
+        keep = [k for k, c in enumerate(found_overlaps.codes) if c and shown_codes & set(c)]
+        found_overlaps = pick(found_overlaps, keep)
+    return found_gaps, found_overlaps
+
+
+def grid_gaps(state: Alignment, which: Ints, grid_overlaps: Pieces, *, tiled: bool = False) -> Pieces:
+    """Grid-level gaps: area of the districts ``which`` (in scope) covered by no grid, per precinct.
+
+    Only districts whose grid pieces add up to less than their area, or that hold a grid overlap (which
+    could hide a gap in that sum), are differenced against their grids (united as a coverage when the grid
+    layer ``tiled``)."""
+    d, pairs = state.districts, state.pairs
+    covered = np.bincount(pairs.district, weights=pairs.area, minlength=len(d))
+    which = np.intersect1d(which, state.shown)
+    short = d.areas[which] - covered[which] > NOISE_M2
+    if grid_overlaps.geoms:
+        _, hit = shapely.STRtree(d.geoms[which]).query(np.asarray(grid_overlaps.geoms), predicate="intersects")
+        short[hit] = True
+    which = which[short]
+    found = Pieces("gap")
+    if which.size == 0:
+        return found
+    at, near = state.tree.query(d.geoms[which], predicate="intersects")
+    split = np.searchsorted(at, np.arange(1, which.size))
+    grids = np.split(near, split)
+    tasks = [partial(_minus_union, d.geoms[k], state.grids.geoms[g], tiled) for k, g in zip(which, grids, strict=True)]
+    rests = _threaded(tasks)
+    per_group: dict[str | None, list[shapely.Geometry]] = {}
+    for k, rest in zip(which, rests, strict=True):
+        per_group.setdefault(d.parents[k], []).append(rest)
+    united = [shapely.union_all(np.asarray(geoms, dtype=object)) for geoms in per_group.values()]
+    found.add_many("grids", list(per_group), [None] * len(per_group), united)
+    return found
+
+
+def precinct_findings(
+    precincts: Layer,
+    scope: str | None,
+    found_gaps: Pieces,
+    found_overlaps: Pieces,
+    found: tuple[Pieces, Pieces] | None = None,
+) -> None:
+    """Precinct overlaps and the holes between precincts (``found``: both, when already there), added to
+    ``found_*`` (limited to ``scope``)."""
+    over, between = _precinct_pieces(precincts) if found is None else found
+    if scope is not None:
+        over = pick(over, [k for k, c in enumerate(over.codes) if c and scope in c])
+        mine = precincts.geoms[precincts.index()[scope]] if scope in precincts.index() else None
+        hits = [] if mine is None else [k for k, g in enumerate(between.geoms) if shapely.intersects(g, mine)]
+        between = pick(between, hits)
+    found_gaps.extend(between)
+    found_overlaps.extend(over)
+
+
+def pick(found: Pieces, keep: list[int]) -> Pieces:
+    """The pieces ``keep`` of ``found``."""
+    return Pieces(
+        found.kind,
+        [found.level[k] for k in keep],
+        [found.precinct[k] for k in keep],
+        [found.codes[k] for k in keep],
+        [found.geoms[k] for k in keep],
+    )
