@@ -106,6 +106,11 @@ def workload() -> Any:
     params = _params()
     return jsonify(
         service.workload_doc(
-            get_session(), precinct=params["precinct"], tolerance=params["tolerance"], cache=params["cache"]
+            get_session(),
+            precinct=params["precinct"],
+            tolerance=params["tolerance"],
+            cache=params["cache"],
+            start=parse_time(request.args.get("from"), "from"),
+            end=parse_time(request.args.get("to"), "to"),
         )
     )

@@ -198,19 +198,28 @@ def apply_proposal(session: Session, result: dict[str, Any], user: str = "system
 
 
 def workload_doc(
-    session: Session, *, precinct: str | None = None, tolerance: float = 0.01, cache: StateCache | None = None
+    session: Session,
+    *,
+    precinct: str | None = None,
+    tolerance: float = 0.01,
+    cache: StateCache | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> dict[str, Any]:
-    """Per district and precinct: grids, area, households, population, key places, open hazards, incidents,
-    officers, compactness, contiguity and the 两个40% check."""
+    """Per district and precinct: grids, area, households, population, key places, open hazards, incidents in
+    the window [start, end) (all when not given), officers, compactness, contiguity and the 两个40% check."""
     inputs, state = _state(session, cache, tolerance, precinct, None)
+    window = "(CAST(:start AS timestamptz) IS NULL OR occurred_at >= :start)"
+    window += " AND (CAST(:end AS timestamptz) IS NULL OR occurred_at < :end)"
     counts = {}
     for name, table, cond in (
         ("key_places", "key_place", "TRUE"),
         ("hazards", "hazard", "state NOT IN ('closed', 'rejected')"),
-        ("incidents", "incident", "TRUE"),
+        ("incidents", "incident", window),
     ):
         rows = session.execute(
-            text(f"SELECT grid_code, count(*) FROM {table} WHERE grid_code IS NOT NULL AND {cond} GROUP BY 1")
+            text(f"SELECT grid_code, count(*) FROM {table} WHERE grid_code IS NOT NULL AND {cond} GROUP BY 1"),
+            {"start": start, "end": end},
         ).all()
         counts[name] = {code: float(n) for code, n in rows}
     return workload(

@@ -124,6 +124,13 @@ def test_workload(demo_client):
     for key in ("grids", "households", "key_places", "open_hazards", "compactness", "parts", "deviation"):
         assert key in first
     assert sum(d["key_places"] for d in doc["districts"]) == 300
+    every = sum(d["incidents"] for d in doc["districts"])
+    assert every == 500
+    day = demo_client.get("/api/alignment/workload?from=2026-11-01&to=2026-11-02").get_json()
+    in_day = sum(d["incidents"] for d in day["districts"])
+    assert 0 < in_day < every
+    none = demo_client.get("/api/alignment/workload?from=2020-01-01&to=2020-01-02").get_json()
+    assert sum(d["incidents"] or 0 for d in none["districts"]) == 0
 
 
 def test_api_moves_report_every_grid_they_changed(demo_client):
