@@ -138,8 +138,8 @@ def _api_urls(tile: str, apis: dict[str, str | None]) -> dict[str, str]:
         "grid": url_for("mapdata.grid", code="CODE"),
         "search": url_for("mapdata.search"),
         "labels": url_for("mapdata.labels", layer_name="LAYER"),
-        "keyPlaces": apis["key_places"] or url_for("mapdata.key_places"),
-        "hazards": apis["hazards"] or url_for("mapdata.hazards"),
+        "keyPlaces": url_for("points.key_places"),
+        "hazards": url_for("hazards.index"),
         "patrols": url_for("mapdata.patrols"),
         "hazardsPage": url_for("pages.hazards"),
         "mapPage": url_for("pages.map_page"),
@@ -181,7 +181,7 @@ def hazards() -> str:
     extra = {
         "filters": {k: request.args.get(k, "") for k in ("state", "grid", "overdue")},
         "urls": {
-            "hazards": available_apis(current_app)["hazards"] or url_for("mapdata.hazards"),
+            "hazards": url_for("hazards.index"),
             "mapPage": url_for("pages.map_page"),
         },
     }

@@ -67,27 +67,6 @@ def labels(layer_name: str) -> Any:
     return jsonify(mapdata.label_points(get_session(), layer_name, _bbox()))
 
 
-@bp.get("/key-places")
-def key_places() -> Any:
-    return jsonify(mappoints.key_places(get_session(), _bbox(), _precinct()))
-
-
-@bp.get("/hazards")
-def hazards() -> Any:
-    state = request.args.get("state") or None
-    if state not in (None, "open", *mappoints.HAZARD_STATES):
-        raise BadRequest(f"state must be open or one of {', '.join(mappoints.HAZARD_STATES)}, got {state!r}")
-    body = mappoints.hazards(
-        get_session(),
-        bbox=_bbox(),
-        precinct=_precinct(),
-        state=state,
-        grid=request.args.get("grid") or None,
-        overdue=request.args.get("overdue") in ("1", "true"),
-    )
-    return jsonify(body)
-
-
 @bp.get("/patrols")
 def patrols() -> Any:
     start, end = _window()

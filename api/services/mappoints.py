@@ -1,4 +1,4 @@
-"""Point layers of the web map as GeoJSON (key places, hazards, patrol tracks) and per-district report figures.
+"""Patrol tracks of the web map as GeoJSON and per-district report figures.
 
 Plain reads: bound parameters only, no commit. Times are ISO 8601 strings in the output.
 """
@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session
 
 from api.services.mapdata import OPEN, OVERDUE
 
-__all__ = ["HAZARD_STATES", "key_places", "hazards", "patrol_tracks", "district_stats"]
+__all__ = ["patrol_tracks", "district_stats"]
 
-HAZARD_STATES = ("reported", "assessed", "dispatched", "resolved", "closed", "rejected")
 
 Bbox = tuple[float, float, float, float]
 
@@ -24,72 +23,8 @@ _GAP = "interval '5 minutes'"
 _JUMP_M = 1000
 
 
-def _filters(bbox: Bbox | None, precinct: str | None, alias: str) -> tuple[list[str], dict[str, Any]]:
-    where: list[str] = []
-    params: dict[str, Any] = {}
-    if bbox:
-        where.append(f"{alias}.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)")
-        params.update(x0=bbox[0], y0=bbox[1], x1=bbox[2], y1=bbox[3])
-    if precinct:
-        where.append(f"{alias}.precinct_code = :precinct")
-        params["precinct"] = precinct
-    return where, params
-
-
 def _collection(rows: Any) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": [row[0] for row in rows]}
-
-
-def key_places(session: Session, bbox: Bbox | None = None, precinct: str | None = None) -> dict[str, Any]:
-    where, params = _filters(bbox, precinct, "k")
-    cond = " AND ".join(where) or "TRUE"
-    rows = session.execute(
-        text(
-            f"""SELECT json_build_object('type', 'Feature', 'geometry', ST_AsGeoJSON(k.geom, 6)::json,
-                   'properties', json_build_object('code', k.code, 'name', k.name, 'category', k.category,
-                       'risk_level', k.risk_level, 'address', k.address, 'grid_code', k.grid_code,
-                       'district_code', k.district_code, 'precinct_code', k.precinct_code))
-                FROM key_place k WHERE {cond} ORDER BY k.code"""
-        ),
-        params,
-    ).all()
-    return _collection(rows)
-
-
-def hazards(
-    session: Session,
-    bbox: Bbox | None = None,
-    precinct: str | None = None,
-    state: str | None = None,
-    grid: str | None = None,
-    overdue: bool = False,
-) -> dict[str, Any]:
-    """Hazards as GeoJSON points. ``state`` is one of HAZARD_STATES or ``open``; ``overdue`` keeps overdue ones."""
-    where, params = _filters(bbox, precinct, "h")
-    if state == "open":
-        where.append(OPEN)
-    elif state:
-        where.append("h.state = :state")
-        params["state"] = state
-    if grid:
-        where.append("h.grid_code = :grid")
-        params["grid"] = grid
-    if overdue:
-        where.append(OVERDUE)
-    cond = " AND ".join(where) or "TRUE"
-    rows = session.execute(
-        text(
-            f"""SELECT json_build_object('type', 'Feature', 'geometry', ST_AsGeoJSON(h.geom, 6)::json,
-                   'properties', json_build_object('code', h.code, 'title', h.title, 'category', h.category,
-                       'severity', h.severity, 'state', h.state, 'reported_at', h.reported_at,
-                       'due_at', h.due_at, 'assignee', h.assignee, 'reported_by', h.reported_by,
-                       'grid_code', h.grid_code, 'district_code', h.district_code,
-                       'precinct_code', h.precinct_code, 'open', ({OPEN}), 'overdue', ({OVERDUE})))
-                FROM hazard h WHERE {cond} ORDER BY h.due_at NULLS LAST, h.code"""
-        ),
-        params,
-    ).all()
-    return _collection(rows)
 
 
 def patrol_tracks(

@@ -61,19 +61,6 @@ def test_labels_are_points_inside_units(demo_client):
     assert demo_client.get("/api/map/labels/hazards").status_code == 404
 
 
-def test_key_places_and_hazards_by_bbox_and_state(demo_client):
-    places = demo_client.get("/api/map/key-places").get_json()["features"]
-    assert len(places) == 300
-    assert {"code", "name", "category", "grid_code"} <= set(places[0]["properties"])
-    inside = demo_client.get("/api/map/key-places?bbox=114.80,37.70,114.85,37.75").get_json()["features"]
-    assert 0 < len(inside) < 300
-    hazards = demo_client.get("/api/map/hazards?state=open").get_json()["features"]
-    assert all(h["properties"]["state"] not in ("closed", "rejected") for h in hazards)
-    overdue = demo_client.get("/api/map/hazards?overdue=1").get_json()["features"]
-    assert overdue and all(h["properties"]["overdue"] for h in overdue)
-    assert demo_client.get("/api/map/hazards?state=lost").status_code == 400
-
-
 def test_patrol_tracks_of_a_window(demo_client):
     body = demo_client.get("/api/map/patrols?from=2026-11-01&to=2026-11-02").get_json()
     assert 0 < len(body["features"]) <= 20
