@@ -40,7 +40,7 @@ from geo.errors import (
 )
 from geo.vector import read_vector, sidecars, spatial_layers
 
-__all__ = ["MAX_BYTES", "SUPPORTED_SUFFIXES", "ReadResult", "list_layers", "read_file"]
+__all__ = ["file_sha256", "MAX_BYTES", "SUPPORTED_SUFFIXES", "ReadResult", "list_layers", "read_file"]
 
 MAX_BYTES = 200 * 2**20
 _ARCHIVES = (".zip", ".kmz")
@@ -104,7 +104,8 @@ def _check_file(src: Path, name: str, max_bytes: int) -> None:
         raise EmptyFileError(f"{name} is empty (0 bytes): the upload or export failed; export it again.")
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes, read in 1 MiB chunks (the provenance every import records)."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         while chunk := fh.read(2**20):
@@ -232,7 +233,7 @@ def read_file(
         raise GeoError(f"unknown --coords {coords!r}: use one of {', '.join(COORD_SYSTEMS)}.")
     override = parse_crs(crs) if crs is not None else None
     _check_file(src, name, max_bytes)
-    digest = _sha256(src)
+    digest = file_sha256(src)
     with _located(src, name, max_unpacked_bytes, max_entries) as found:
         dataset, inner = _pick(found, layer, name)
         raw = _read_dataset(dataset, inner, encoding, name)

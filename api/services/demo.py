@@ -6,7 +6,6 @@ boundaries, whose rows are still current) is skipped. A changed file replaces wh
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,8 @@ from api.db import copy_rows
 from api.layers import LAYERS
 from api.services.boundaries import ImportMeta, write_version
 from api.services.locate import locate
-from api.services.points import route_hazards
+from api.services.points import point_hex, route_hazards
+from geo.io import file_sha256
 
 __all__ = ["DEMO_DIR", "load_demo"]
 
@@ -32,14 +32,6 @@ BOUNDARY_FILES = {
     "districts": "districts.geojson",
     "grids": "grids.geojson",
 }
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def load_demo(session: Session, folder: Path = DEMO_DIR, log: Callable[[str], None] = print) -> dict[str, Any]:
@@ -65,7 +57,7 @@ def _latest_import(session: Session, layer: str, file_name: str) -> tuple[int, s
 
 def _load_boundaries(session: Session, path: Path, layer_name: str) -> str:
     layer = LAYERS[layer_name]
-    digest = sha256_of(path)
+    digest = file_sha256(path)
     latest = _latest_import(session, layer_name, path.name)
     if latest and latest[1] == digest:
         current = session.scalar(
@@ -82,7 +74,7 @@ def _load_boundaries(session: Session, path: Path, layer_name: str) -> str:
 
 
 def _load_points(session: Session, path: Path, layer: str, loader: Callable[..., int]) -> str:
-    digest = sha256_of(path)
+    digest = file_sha256(path)
     latest = _latest_import(session, layer, path.name)
     if latest and latest[1] == digest:
         return "unchanged"
@@ -115,12 +107,7 @@ def _load_points(session: Session, path: Path, layer: str, loader: Callable[...,
 
 
 def _point_hex(frame: pd.DataFrame) -> list[str | None]:
-    lon = pd.to_numeric(frame["lon"], errors="coerce")
-    lat = pd.to_numeric(frame["lat"], errors="coerce")
-    points = shapely.points(lon.to_numpy(), lat.to_numpy())
-    points = shapely.set_srid(points, 4326)
-    out = shapely.to_wkb(points, hex=True, include_srid=True)
-    return [None if pd.isna(x) or pd.isna(y) else h for h, x, y in zip(out, lon, lat, strict=True)]
+    return point_hex(pd.to_numeric(frame["lon"], errors="coerce"), pd.to_numeric(frame["lat"], errors="coerce"))
 
 
 def _none(value: str) -> str | None:

@@ -14,7 +14,6 @@ daily exports often share one):
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from api.errors import BadRequest
 from api.services.locate import LOCATED_TABLES, locate
 from api.services.options import POINT_LAYERS, ImportOptions
 from geo.errors import FileTooLargeError, GeoError
+from geo.io import file_sha256
 
 __all__ = [
     "import_points",
@@ -45,14 +45,6 @@ TABLES = {"key-places": "key_place", "patrols": "patrol_fix", "hazards": "hazard
 
 Imported = dict[str, Any]  # {"counts", "warnings", "fields"} from a layer's writer
 Writer = Callable[[Session, Path, ImportOptions, int, str], Imported]
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def point_hex(lon: np.ndarray, lat: np.ndarray) -> list[str | None]:
@@ -130,7 +122,7 @@ def import_points(session: Session, layer: str, path: Path, options: ImportOptio
     if path.stat().st_size > options.max_bytes:
         raise FileTooLargeError(f"{path.name} is over the {options.max_bytes // 2**20} MB limit: split it.")
     try:
-        import_id = record_import(session, layer, path.name, _sha256(path), options)
+        import_id = record_import(session, layer, path.name, file_sha256(path), options)
         check_mode(options)
         outcome = _writers()[layer](session, path, options, import_id, path.name)
         if layer != "patrols":
