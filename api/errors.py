@@ -15,6 +15,7 @@ __all__ = [
     "DatabaseError",
     "BadRequest",
     "NotFound",
+    "Forbidden",
     "init_app",
 ]
 
@@ -59,6 +60,13 @@ class BadRequest(JingwangError):
 class NotFound(JingwangError):
     status = 404
     code = "not_found"
+
+
+class Forbidden(JingwangError):
+    """The user is known but may not see or change this (another precinct, a read-only role)."""
+
+    status = 403
+    code = "forbidden"
 
 
 def _wants_json() -> bool:
