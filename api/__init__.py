@@ -23,6 +23,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         JINGWANG_HOME=str(settings.home),
         TILE_URL=settings.tile_url,
         BASEMAP_COORDS=settings.basemap_coords,
+        TILE_SEED_ZOOM=settings.tile_seed_zoom,
         JSON_AS_ASCII=False,
         MAX_UPLOAD_BYTES=settings.max_upload_mb * 2**20,
         # The whole request may carry a little more than the file itself (form fields, sidecars).

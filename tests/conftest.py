@@ -118,6 +118,7 @@ def _app(engine: Engine, conn: Connection) -> Flask:
             "TESTING": True,
             "DATABASE_URL": engine.url.render_as_string(hide_password=False),
             "TILE_CACHE_DIR": None,  # in memory only: the test databases come and go
+            "TILE_SEED_ZOOM": -1,  # no background renders on the test's own connection
         }
     )
     app.extensions["jingwang"] = {

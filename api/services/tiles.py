@@ -23,7 +23,7 @@ from api.errors import BadRequest
 from api.layers import LAYERS, Layer
 from api.services.store import layer_version
 
-__all__ = ["Tile", "TileCache", "get_tile", "TILE_PROPERTIES"]
+__all__ = ["Tile", "TileCache", "get_tile", "render", "TILE_PROPERTIES"]
 
 EXTENT = 4096
 BUFFER = 64
@@ -52,6 +52,31 @@ class TileCache:
         self.folder = folder
         self.items: OrderedDict[tuple[str, int, int, int, int], bytes] = OrderedDict()
         self.lock = threading.Lock()
+        self.claimed: set[tuple[str, int]] = set()
+
+    def claim(self, layer: str, version: int) -> bool:
+        """True exactly once per layer version across every worker sharing the folder: that one seeds it."""
+        with self.lock:
+            if (layer, version) in self.claimed:
+                return False
+            self.claimed.add((layer, version))
+        if self.folder is None:
+            return True
+        marker = self.folder / layer / str(version) / ".seed"
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return False
+        except OSError:
+            return False  # an unwritable cache folder: tiles render on request as before
+        return True
+
+    def mark_seeded(self, layer: str, version: int, note: str) -> None:
+        """Leave ``.seeded`` (what was rendered, how long it took) next to a fully seeded version's tiles."""
+        if self.folder is not None:
+            with contextlib.suppress(OSError):
+                (self.folder / layer / str(version) / ".seeded").write_text(note + "\n")
 
     def _path(self, key: tuple[str, int, int, int, int]) -> Path | None:
         if self.folder is None:
@@ -144,15 +169,20 @@ def get_tile(
     cached = cache.get(key)
     if cached is not None:
         return Tile(cached, version)
+    data = render(session, layer, z, x, y)
+    cache.put(key, data)
+    return Tile(data, version)
+
+
+def render(session: Session, layer: Layer, z: int, x: int, y: int) -> bytes:
+    """One tile of the layer's current rows, from PostGIS."""
     tile_m = _WORLD / 2**z
     params = {
         "z": z,
         "x": x,
         "y": y,
-        "name": layer_name,
+        "name": layer.name,
         "tol": tile_m / EXTENT * 4,
         "margin": tile_m * BUFFER / EXTENT,
     }
-    data = bytes(session.scalar(text(_sql(layer)), params) or b"")
-    cache.put(key, data)
-    return Tile(data, version)
+    return bytes(session.scalar(text(_sql(layer)), params) or b"")

@@ -102,3 +102,42 @@ def test_versioned_request_is_served_from_the_cache(demo_app, demo_session, tmp_
     assert len(cached) == 1 and cached[0].read_bytes() == first.data
     again = client.get(f"/tiles/grids/11/{x}/{y}.pbf?v={version}")
     assert again.data == first.data and "immutable" in again.headers["Cache-Control"]
+
+
+def test_seeding_renders_every_dense_tile_once(demo_session, tmp_path):
+    from api.services.tiles import TileCache, get_tile
+    from api.services.tileseed import seed, tiles_over
+
+    cache = TileCache(folder=tmp_path)
+    count = seed(demo_session, cache, "grids", max_zoom=11)
+    x0, y0, x1, y1 = load_layer(demo_session, "grids").to_crs(3857).total_bounds
+    expected = sum(len(list(tiles_over((x0, y0, x1, y1), z))) for z in range(12))
+    assert count == expected == len(list(tmp_path.rglob("*.pbf")))
+    assert seed(demo_session, cache, "grids", max_zoom=11) == 0  # nothing left to render
+    # A seeded tile is the very tile a request would render, and it holds grids.
+    x, y = _tile_of(114.8, 37.75, 11)
+    seeded = cache.get(("grids", get_tile(demo_session, cache, "grids", 11, x, y).version, 11, x, y))
+    fresh = get_tile(demo_session, TileCache(), "grids", 11, x, y)
+    assert seeded == fresh.data and len(_decode(seeded)["grids"]["features"]) > 10
+
+
+def test_first_request_of_a_version_seeds_in_the_background(demo_app, tmp_path):
+    demo_app.config.update(TILE_CACHE_DIR=str(tmp_path), TILE_SEED_ZOOM=10)
+    x, y = _tile_of(114.8, 37.75, 14)
+    first = demo_app.test_client().get(f"/tiles/grids/14/{x}/{y}.pbf")
+    version = first.headers["ETag"].strip('"').split("-")[1]
+    seeders = demo_app.extensions["jingwang"]["seeders"]
+    assert len(seeders) == 1
+    seeders[0].join(60)
+    assert (
+        (tmp_path / "grids" / version / ".seeded")
+        .read_text()
+        .startswith(f"{len(list(tmp_path.rglob('*.pbf'))) - 1} tiles")
+    )
+    zooms = {int(p.relative_to(tmp_path / "grids" / version).parts[0]) for p in tmp_path.rglob("*.pbf")}
+    assert zooms == set(range(11)) | {14}
+    # Another worker sharing the folder meets the same version: it does not seed again.
+    other = demo_app.test_client()
+    demo_app.extensions["jingwang"].pop("tiles")
+    other.get(f"/tiles/grids/14/{x}/{y}.pbf")
+    assert len(seeders) == 1
