@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from api.config import Settings
+from api.config import Settings, tile_cache_dir
 
 __all__ = ["create_app"]
 
@@ -32,9 +31,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.from_mapping(test_config)
     if "TILE_CACHE_DIR" not in app.config:
-        # Rendered tiles shared by every worker; per database, since layer versions are per database.
-        key = hashlib.sha1(str(app.config["DATABASE_URL"] or "embedded").encode()).hexdigest()[:12]
-        app.config["TILE_CACHE_DIR"] = str(Path(app.config["JINGWANG_HOME"]) / "tiles" / key)
+        home = Path(app.config["JINGWANG_HOME"])
+        app.config["TILE_CACHE_DIR"] = str(tile_cache_dir(home, app.config["DATABASE_URL"]))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
     from api import db, errors

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,3 +39,9 @@ class Settings:
     def embedded(self) -> bool:
         """True when jingwang runs its own PostgreSQL cluster under ``home``."""
         return self.database_url is None
+
+
+def tile_cache_dir(home: Path, database_url: str | None) -> Path:
+    """Where rendered tiles are kept: shared by every worker, one folder per database (versions are per database)."""
+    key = hashlib.sha1(str(database_url or "embedded").encode()).hexdigest()[:12]
+    return home / "tiles" / key

@@ -19,10 +19,15 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).resolve().parent / "out"
 
 
+def home() -> Path:
+    """$JINGWANG_HOME as the servers the benchmarks start will see it."""
+    return Path(os.environ.get("JINGWANG_HOME") or ROOT / ".jingwang").resolve()
+
+
 @contextmanager
 def fresh_database(label: str) -> Iterator[Engine]:
     """A migrated database on the embedded cluster under $JINGWANG_HOME, dropped afterwards."""
-    cluster = Cluster(Path(os.environ.get("JINGWANG_HOME") or ROOT / ".jingwang").resolve())
+    cluster = Cluster(home())
     cluster.start()
     name = f"jingwang_bench_{label}_{uuid.uuid4().hex[:6]}"
     ensure_database(cluster.url(), name)
