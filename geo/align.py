@@ -33,11 +33,12 @@ from numpy.typing import NDArray
 
 from geo.edges import Edges, edges
 from geo.errors import GeoError
-from geo.findings import district_findings, grid_gaps
+from geo.findings import district_findings, grid_gaps, share_free
 from geo.findings import findings as all_findings
 from geo.metric import Metric
 from geo.overlaps import Pieces
 from geo.shares import Layer, Pairs, layer_origin, load_layer, lonlat_frame, pair_areas, statuses
+from geo.tiling import tiles
 
 __all__ = ["Alignment", "align", "compute", "subset", "district_findings", "grid_gaps"]
 
@@ -116,7 +117,7 @@ def compute(
         raise GeoError(f"tolerance {tolerance} is out of range: use a value between 0 and 0.5, e.g. 0.01")
     g_layer, d_layer, p_layer, metric = _layers(grids, districts, precincts)
     origin = layer_origin(g_layer, d_layer)
-    with ThreadPoolExecutor(1) as side:  # the grids' edges are cut while the districts are placed
+    with ThreadPoolExecutor(2) as side:  # the grids' edges are cut while the districts are placed
         g_soon = side.submit(edges, g_layer.geoms, origin) if precinct is None else None
         d_edges = edges(d_layer.geoms, origin)
         p_edges = edges(p_layer.geoms, origin) if p_layer is not None else None
@@ -124,18 +125,21 @@ def compute(
         shown = _shown(d_layer, p_layer, precinct)
         if precinct is not None:
             g_layer = subset(g_layer, _grids_in_scope(g_layer, d_layer, p_layer, shown, precinct))
+        # the findings that need no shares run beside them (GEOS and the area engine release the GIL)
+        early = side.submit(share_free, d_layer, p_layer, g_layer.geoms, shown, precinct) if findings else None
         tree = shapely.STRtree(g_layer.geoms)
         g_edges = edges(g_layer.geoms, origin) if g_soon is None else g_soon.result()
-    pairs = pair_areas(g_layer, d_layer, tree=tree, edges=(g_edges, d_edges))
-    status, owner, _ = statuses(pairs, g_layer.areas, tolerance)
-    g_prec = _grid_precincts(g_layer, d_layer, p_layer, owner)
-    state = Alignment(
-        tolerance, sliver_area_m2, sliver_width_m, metric, g_layer, d_layer, p_layer, pairs, status, owner,
-        g_prec, d_pairs, shown, precinct, Pieces("gap"), Pieces("overlap"), tree,
-    )  # fmt: skip
-    if not findings:
-        return state
-    found_gaps, found_overlaps = all_findings(state, g_edges)
+        tiled = side.submit(tiles, g_layer.geoms, g_edges) if findings else None
+        pairs = pair_areas(g_layer, d_layer, tree=tree, edges=(g_edges, d_edges))
+        status, owner, _ = statuses(pairs, g_layer.areas, tolerance)
+        g_prec = _grid_precincts(g_layer, d_layer, p_layer, owner)
+        state = Alignment(
+            tolerance, sliver_area_m2, sliver_width_m, metric, g_layer, d_layer, p_layer, pairs, status, owner,
+            g_prec, d_pairs, shown, precinct, Pieces("gap"), Pieces("overlap"), tree,
+        )  # fmt: skip
+        if early is None or tiled is None:
+            return state
+        found_gaps, found_overlaps = all_findings(state, g_edges, early.result(), tiled.result())
     return replace(state, gaps=found_gaps, overlaps=found_overlaps)
 
 

@@ -29,28 +29,45 @@ from geo.tiling import tiles
 if TYPE_CHECKING:
     from geo.align import Alignment
 
-__all__ = ["findings", "district_findings", "grid_gaps", "precinct_findings", "pick"]
+__all__ = ["findings", "share_free", "district_findings", "grid_gaps", "precinct_findings", "pick", "Early"]
 
 Ints = NDArray[np.int64]
 _WORKERS = 2
 
 
-def findings(state: Alignment, g_edges: Edges) -> tuple[Pieces, Pieces]:
-    """(gaps, overlaps) of every level, in the order districts, grids, precincts. The tiling check of the
-    grids and the precinct overlaps and holes run beside the district work."""
+Early = tuple[Pieces, Pieces, tuple[Pieces, Pieces] | None]
+"""District gaps, district overlaps, and precinct (overlaps, holes) when there are precincts."""
+
+
+def share_free(
+    districts: Layer, precincts: Layer | None, grid_geoms: NDArray[np.object_], shown: Ints, scope: str | None
+) -> Early:
+    """The findings that need no shares (so they can run beside them): district gaps and overlaps, and the
+    precincts' overlaps and holes (on a side thread)."""
+    with ThreadPoolExecutor(1) as side:
+        precinct_soon = side.submit(_precinct_pieces, precincts) if precincts is not None else None
+        found_gaps, found_overlaps = _district_pieces(districts, precincts, grid_geoms, shown, scope)
+        return found_gaps, found_overlaps, precinct_soon.result() if precinct_soon is not None else None
+
+
+def findings(
+    state: Alignment, g_edges: Edges, early: Early | None = None, tiled: bool | None = None
+) -> tuple[Pieces, Pieces]:
+    """(gaps, overlaps) of every level, in the order districts, grids, precincts; ``early`` is
+    :func:`share_free` and ``tiled`` :func:`~geo.tiling.tiles` of the grids, when already there."""
     g, p = state.grids, state.precincts
-    with ThreadPoolExecutor(2) as side:
-        tiled_soon = side.submit(tiles, g.geoms, g_edges)
-        precinct_soon = side.submit(_precinct_pieces, p) if p is not None else None
-        found_gaps, found_overlaps = district_findings(state)
-        tiled = tiled_soon.result()
-        g_over = Pieces("overlap")
-        if not tiled:
-            g_over = overlaps(g.codes, g.geoms, "grids", state.grid_precinct, check_coverage=True)
-        found_gaps.extend(grid_gaps(state, np.unique(state.pairs.district), g_over, tiled=tiled))
-        found_overlaps.extend(g_over)
-        if p is not None and precinct_soon is not None:
-            precinct_findings(p, state.scope, found_gaps, found_overlaps, precinct_soon.result())
+    if early is None:
+        early = share_free(state.districts, p, g.geoms, state.shown, state.scope)
+    found_gaps, found_overlaps, precinct_found = early
+    if tiled is None:
+        tiled = tiles(g.geoms, g_edges)
+    g_over = Pieces("overlap")
+    if not tiled:
+        g_over = overlaps(g.codes, g.geoms, "grids", state.grid_precinct, check_coverage=True)
+    found_gaps.extend(grid_gaps(state, np.unique(state.pairs.district), g_over, tiled=tiled))
+    found_overlaps.extend(g_over)
+    if p is not None:
+        precinct_findings(p, state.scope, found_gaps, found_overlaps, precinct_found)
     return found_gaps, found_overlaps
 
 
@@ -76,25 +93,30 @@ def _minus_union(parent: shapely.Geometry, children: NDArray[np.object_], covera
 
 
 def district_findings(state: Alignment) -> tuple[Pieces, Pieces]:
-    """District-level gaps (inside each precinct, or inside the union of grids) and overlaps; the gaps of the
-    precincts are cut on two threads while the overlaps are found."""
-    d, p = state.districts, state.precincts
+    """District-level gaps (inside each precinct, or inside the union of grids) and overlaps."""
+    return _district_pieces(state.districts, state.precincts, state.grids.geoms, state.shown, state.scope)
+
+
+def _district_pieces(
+    d: Layer, p: Layer | None, grid_geoms: NDArray[np.object_], shown: Ints, scope: str | None
+) -> tuple[Pieces, Pieces]:
+    """:func:`district_findings`; the gaps of the precincts are cut on two threads while the overlaps are
+    found."""
     found_gaps = Pieces("gap")
     with ThreadPoolExecutor(_WORKERS) as pool:
         if p is None:
-            parent = shapely.union_all(state.grids.geoms)
             codes: list[str | None] = [None]
-            soon = [pool.submit(_minus_union, parent, d.geoms[state.shown])]
+            soon = [pool.submit(_minus_union, shapely.union_all(grid_geoms), d.geoms[shown])]
         else:
-            mine = [str(c) for c in p.codes if state.scope is None or c == state.scope]
+            mine = [str(c) for c in p.codes if scope is None or c == scope]
             row = p.index()
             soon = [pool.submit(_minus_union, p.geoms[row[c]], d.geoms[d.parents == c]) for c in mine]
             codes = list(mine)
         found_overlaps = overlaps(d.codes, d.geoms, "districts", d.parents, check_coverage=True)
         rests = [f.result() for f in soon]
     found_gaps.add_many("districts", codes, [None] * len(codes), rests)
-    if state.scope is not None:
-        shown_codes = set(d.codes[state.shown].tolist())
+    if scope is not None:
+        shown_codes = set(d.codes[shown].tolist())
         keep = [k for k, c in enumerate(found_overlaps.codes) if c and shown_codes & set(c)]
         found_overlaps = pick(found_overlaps, keep)
     return found_gaps, found_overlaps

@@ -8,8 +8,8 @@ points. A run along the other boundary counts one half: shared stretches running
 opposite ones cancel, so shared edges and vertices — common in layers drawn on each other — are exact. Rings
 without contacts are inside or outside as one of their vertices is.
 
-Contacts and the local tests are in :mod:`geo.contacts`; pairs where a decision there is near-degenerate (see
-:data:`~geo.contacts.DELTA`, :data:`~geo.contacts.FLAT`), or where a boundary touches itself at a contact, are
+Contacts and the local tests run compiled, per pair (:mod:`geo._pairscan`); pairs where a decision is
+near-degenerate (see :data:`DELTA`, :data:`FLAT`), or where a boundary touches itself at a contact, are
 *uncertain*, and :func:`intersection_areas` computes them with GEOS instead.
 
 >>> a, b = shapely.box(0, 0, 2, 2), shapely.box(1, 0, 3, 2)
@@ -19,111 +19,36 @@ Contacts and the local tests are in :mod:`geo.contacts`; pairs where a decision 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from geo.contacts import DELTA, FLAT, classify, contacts
-from geo.edges import Edges, cell_size, edges, segment_pairs, segments_of
+from geo import _pairscan
+from geo._contacts import DELTA, FLAT
+from geo.edges import Edges, edges
 from geo.metric import parallel
 
-__all__ = ["intersection_areas", "engine_areas", "DELTA", "FLAT"]
+__all__ = ["intersection_areas", "engine_areas", "layer_arrays", "warm_up", "DELTA", "FLAT"]
 
 Ints = NDArray[np.int64]
 Floats = NDArray[np.float64]
 Bools = NDArray[np.bool_]
 
 _WORKERS = 2
-CHUNK_SEGMENTS = 400_000
-"""About this many segments (both sides, counted per pair) go into one chunk of :func:`engine_areas`."""
 
 
-def _runs(e: Edges, pair: Ints, seg: Ints, t: Floats, chi: Floats, n: int) -> tuple[Floats, Bools, Ints]:
-    """Per pair Σ χ·∫x dy over the runs between consecutive contacts on its rings of ``e``; a flag for pairs
-    with two contacts at one point (a boundary touching itself there); and the (pair, ring) rows touched."""
-    if pair.size == 0:
-        return np.zeros(n), np.zeros(n, dtype=bool), np.zeros((2, 0), dtype=np.int64)
-    order = np.lexsort((t, seg, pair))
-    pair, seg, t, chi = pair[order], seg[order], t[order], chi[order]
-    ring = e.ring[seg]
-    xy = e.xy[seg]
-    f = e.prefix[seg] + (xy[:, 3] - xy[:, 1]) * t * (xy[:, 0] + 0.5 * (xy[:, 2] - xy[:, 0]) * t)
-    new = np.ones(pair.size, dtype=bool)
-    new[1:] = (pair[1:] != pair[:-1]) | (ring[1:] != ring[:-1])
-    last = np.append(new[1:], True)
-    nxt = np.arange(1, pair.size + 1)
-    nxt[last] = np.flatnonzero(new)
-    run = f[nxt] - f
-    run[last] += e.ring_total[ring[last]]
-    dup = np.zeros(pair.size, dtype=bool)
-    dup[1:] = ~new[1:] & (seg[1:] == seg[:-1]) & (t[1:] == t[:-1])
-    touched = np.stack([pair[new], ring[new]])
-    total = np.bincount(pair, chi * run, n).astype(np.float64)
-    return total, np.bincount(pair[dup], minlength=n) > 0, touched
-
-
-def _lonely(e: Edges, own: Ints, geoms: NDArray[np.object_], other: Ints, touched: Ints) -> Floats:
-    """Per pair k, the signed area of the rings of geometry ``own[k]`` that meet no contact (``touched``:
-    (pair, ring) rows) and lie in ``geoms[other[k]]`` (tested at their first vertex; GEOS prepares the
-    geometries, which must not happen on two threads at once: call this on one)."""
-    lo, hi = e.geom_rings[own], e.geom_rings[own + 1]
-    count = hi - lo
-    pair = np.repeat(np.arange(own.size), count)
-    ring = np.repeat(lo - (np.cumsum(count) - count), count) + np.arange(pair.size)
-    width = e.ring_total.size + 1
-    free = ~np.isin(pair * width + ring, touched[0] * width + touched[1])
-    pair, ring = pair[free], ring[free]
-    x, y = e.xy[e.ring_first[ring], 0] + e.origin[0], e.xy[e.ring_first[ring], 1] + e.origin[1]
-    other_geoms = geoms[other[pair]]
-    bounds = shapely.bounds(other_geoms)
-    near = (x >= bounds[:, 0]) & (x <= bounds[:, 2]) & (y >= bounds[:, 1]) & (y <= bounds[:, 3])
-    inside = np.zeros(pair.size, dtype=bool)
-    inside[near] = shapely.contains_xy(other_geoms[near], x[near], y[near])
-    return np.bincount(pair, inside * e.ring_total[ring], own.size).astype(np.float64)
-
-
-def _chunk_runs(a: Edges, b: Edges, pa: Ints, pb: Ints) -> tuple[Floats, Bools, Ints, Ints]:
-    """For one chunk of pairs: the run sums of both rings, the uncertain pairs, and the (pair, ring) rows of
-    ``a`` and of ``b`` that have contacts. Pure numpy (safe on any thread)."""
-    n = pa.size
-    sa_all, sb_all = segments_of(a, pa), segments_of(b, pb)
-    h = cell_size(a, sa_all, b, sb_all)
-    sa, sb, cand_pair = segment_pairs(a, sa_all, b, sb_all, h, _pair_lookup(pa, pb))
-    rec, t, u, o2, o4, near = contacts(a, b, sa, sb)
-    uncertain = np.bincount(cand_pair[near], minlength=n) > 0
-    sa, sb, pair = sa[rec], sb[rec], cand_pair[rec]
-    chi_a, chi_b, bad = classify(a, b, sa, sb, t, u, o2, o4)
-    uncertain |= np.bincount(pair[bad], minlength=n) > 0
-    run_a, dup_a, touched_a = _runs(a, pair, sa, t, chi_a, n)
-    run_b, dup_b, touched_b = _runs(b, pair, sb, u, chi_b, n)
-    return run_a + run_b, uncertain | dup_a | dup_b, touched_a, touched_b
-
-
-def _pair_lookup(pa: Ints, pb: Ints) -> Callable[[Ints, Ints], Ints]:
-    """A function: (geometries of a, geometries of b) → the number k of the pair (pa[k], pb[k]), or -1."""
-    ua, la = np.unique(pa, return_inverse=True)
-    ub, lb = np.unique(pb, return_inverse=True)
-    local_a = np.full(int(ua[-1]) + 2, -1, dtype=np.int64)
-    local_b = np.full(int(ub[-1]) + 2, -1, dtype=np.int64)
-    local_a[ua], local_b[ub] = np.arange(ua.size), np.arange(ub.size)
-    if ua.size * ub.size <= 1 << 22:
-        table = np.full((ua.size + 1, ub.size + 1), -1, dtype=np.int64)  # row/column -1: not in the chunk
-        table[la, lb] = np.arange(pa.size)
-        return lambda ga, gb: table[local_a[np.minimum(ga, ua[-1] + 1)], local_b[np.minimum(gb, ub[-1] + 1)]]
-    keys = la * ub.size + lb
-    order = np.argsort(keys)
-    sorted_keys = keys[order]
-
-    def lookup(ga: Ints, gb: Ints) -> Ints:
-        ka, kb = local_a[np.minimum(ga, ua[-1] + 1)], local_b[np.minimum(gb, ub[-1] + 1)]
-        key = ka * ub.size + kb
-        at = np.minimum(np.searchsorted(sorted_keys, key), keys.size - 1)
-        return np.where((ka >= 0) & (kb >= 0) & (sorted_keys[at] == key), order[at], -1)
-
-    return lookup
+def layer_arrays(e: Edges) -> tuple[Any, ...]:
+    """The arrays of ``e`` as the compiled kernels take them (with each geometry's segments in min-x order
+    and its box)."""
+    counts = np.bincount(e.ring, minlength=e.ring_total.size)
+    xy = np.ascontiguousarray(e.xy)
+    return (
+        xy, e.ring, e.prev, e.prefix, e.ring_total, e.ring_first, e.ring_first + counts, e.geom_rings,
+        e.geom_segs, _pairscan.xmin_order(xy, e.geom_segs), _pairscan.geom_boxes(xy, e.geom_segs),
+    )  # fmt: skip
 
 
 def _zorder(geoms: NDArray[np.object_]) -> Ints:
@@ -140,29 +65,32 @@ def _zorder(geoms: NDArray[np.object_]) -> Ints:
 
 
 def engine_areas(
-    a: Edges, b: Edges, ga: NDArray[np.object_], gb: NDArray[np.object_], pa: Ints, pb: Ints, chunk: int = 1000
+    a: Edges, b: Edges, ga: NDArray[np.object_], gb: NDArray[np.object_], pa: Ints, pb: Ints, chunk: int = 4000
 ) -> tuple[Floats, Bools]:
-    """area(ga[pa[k]] ∩ gb[pb[k]]) from the boundaries ``a``/``b`` of ``ga``/``gb``, and the uncertain pairs
-    (whose area is not to be trusted). Pairs are cut into spatially compact chunks of at most ``chunk`` pairs
-    (fewer for big polygons: about :data:`CHUNK_SEGMENTS` segments), run on two threads."""
+    """area(ga[pa[k]] ∩ gb[pb[k]]) from the boundaries ``a``/``b`` of ``ga``/``gb`` (with one origin), and the
+    uncertain pairs (whose area is not to be trusted). Pairs go in spatially compact chunks of at most
+    ``chunk`` pairs to two threads."""
+    if a.origin != b.origin:
+        raise ValueError("both layers' edges need the same origin")
     pa, pb = np.asarray(pa, dtype=np.int64), np.asarray(pb, dtype=np.int64)
     area, uncertain = np.zeros(pa.size), np.zeros(pa.size, dtype=bool)
     if pa.size == 0:
         return area, uncertain
-    per_pair = np.mean(np.diff(a.geom_segs)[pa] + np.diff(b.geom_segs)[pb])
-    chunk = max(16, min(chunk, int(CHUNK_SEGMENTS // max(per_pair, 1.0))))
-    order = np.argsort(_zorder(gb)[pb], kind="stable")
-    parts = np.array_split(order, max(1, pa.size // chunk))
-    touched: list[list[Ints]] = [[], []]
+    arr_a, arr_b = layer_arrays(a), layer_arrays(b)
+    order = np.argsort(_zorder(gb)[pb] * (len(ga) + 1) + pa, kind="stable")
+    parts = np.array_split(order, max(2 * _WORKERS, -(-pa.size // max(chunk, 1))))
     with ThreadPoolExecutor(_WORKERS) as pool:
-        done = pool.map(lambda k: _chunk_runs(a, b, pa[k], pb[k]), parts)
-        for k, (got, unsure, touched_a, touched_b) in zip(parts, done, strict=True):
+        done = pool.map(lambda k: _pairscan.pair_areas(arr_a, arr_b, pa[k], pb[k]), parts)
+        for k, (got, unsure) in zip(parts, done, strict=True):
             area[k], uncertain[k] = got, unsure
-            for side, rows in enumerate((touched_a, touched_b)):
-                touched[side].append(np.stack([k[rows[0]], rows[1]]))
-    area += _lonely(a, pa, gb, pb, np.concatenate(touched[0], axis=1))
-    area += _lonely(b, pb, ga, pa, np.concatenate(touched[1], axis=1))
     return area, uncertain
+
+
+def warm_up() -> None:
+    """Compile (or load from the cache) the kernels on a tiny input."""
+    square = np.array([shapely.box(0, 0, 1, 1)], dtype=object)
+    e = edges(square, (0.0, 0.0))
+    engine_areas(e, e, square, square, np.zeros(1, dtype=np.int64), np.zeros(1, dtype=np.int64))
 
 
 def intersection_areas(

@@ -181,6 +181,27 @@ def test_missing_code_column_is_a_clear_error():
         align(grids, frame(["d1"], [box(0, 0, 10, 10)]))
 
 
+def test_many_grids_go_through_the_boundary_engine_with_the_same_shares():
+    # 24 × 24 cells of 10 m (more pairs than the engine's threshold): halves, a 0.5 % sliver, a multipolygon
+    # district, two overlapping districts, and cells outside everything
+    cells = [box(10 * i, 10 * j, 10 * i + 10, 10 * j + 10) for i in range(24) for j in range(24)]
+    districts = [
+        box(0, 0, 55, 120),
+        box(55, 0, 119.95, 120),
+        shapely.MultiPolygon([box(0, 120, 40, 240), box(80, 120, 120, 240)]),
+        box(120, 0, 185, 240),
+        box(175, 0, 230, 240),
+    ]
+    grids = frame([f"g{k:03d}" for k in range(len(cells))], cells)
+    state = compute(grids, frame(["a", "b", "c", "d", "e"], districts), findings=False)
+    assert state.pairs.grid.size >= 256
+    g, d = state.grids.geoms[state.pairs.grid], state.districts.geoms[state.pairs.district]
+    assert state.pairs.area == pytest.approx(shapely.area(shapely.intersection(g, d)), abs=1e-6)
+    counts = {s: int((state.status == s).sum()) for s in ("whole", "split", "orphan")}
+    # split: the column cut at x = 55; whole: the column 99.5 % in b, and those both d and e cover
+    assert counts == {"whole": 11 * 12 + 8 * 12 + 11 * 24, "split": 12, "orphan": 4 * 12 + 24}
+
+
 # --- real data: Chicago ------------------------------------------------------------------------------------
 
 

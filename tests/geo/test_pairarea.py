@@ -100,3 +100,40 @@ def test_densified_straight_edges_against_simplified_unions():
     cells = list(shapely.segmentize(np.asarray(cells, dtype=object), 7.0))
     unions = [shapely.union_all(cells[k : k + 12]) for k in range(0, 36, 12)]
     _check(cells, list(shapely.simplify(np.asarray(unions, dtype=object), 0.5)), max_uncertain=1.0)
+
+
+_GRID = shapely.box(500_000, 4_200_000, 500_100, 4_200_100)
+
+
+def _at(x0: float, y0: float, x1: float, y1: float) -> shapely.Polygon:
+    return shapely.box(500_000 + x0, 4_200_000 + y0, 500_000 + x1, 4_200_000 + y1)
+
+
+@pytest.mark.parametrize(
+    ("districts", "expected"),
+    [
+        ([_at(0, 0, 50, 100), _at(50, 0, 100, 100)], [5000.0, 5000.0]),  # half in each of two
+        ([_at(0, 0, 99.5, 100), _at(99.5, 0, 200, 100)], [9950.0, 50.0]),  # a 0.5 % sliver
+        ([_at(1000, 1000, 1100, 1100), _at(100, 0, 200, 100)], [0.0, 0.0]),  # outside everything, touching
+        ([shapely.MultiPolygon([_at(-10, -10, 30, 110), _at(60, -10, 110, 110)])], [7000.0]),  # multipolygon
+        ([_at(0, 0, 60, 100), _at(40, 0, 100, 100), _at(-5, -5, 105, 105)], [6000.0, 6000.0, 10000.0]),  # overlaps
+        ([_at(20, 20, 40, 40), _at(-5, -5, 105, 105).difference(_at(10, 10, 90, 90))], [400.0, 3600.0]),  # nested
+    ],
+)
+def test_hand_built_pairs_are_exact(districts: list[shapely.Geometry], expected: list[float]) -> None:
+    ga, gb = np.array([_GRID], dtype=object), np.asarray(districts, dtype=object)
+    origin = (500_050.0, 4_200_050.0)
+    pb = np.arange(gb.size)
+    got, unsure = engine_areas(edges(ga, origin), edges(gb, origin), ga, gb, np.zeros_like(pb), pb)
+    assert not unsure.any()
+    assert got.tolist() == pytest.approx(expected, abs=1e-6)
+    assert got == pytest.approx(shapely.area(shapely.intersection(_GRID, gb)), abs=1e-6)
+
+
+def test_rings_are_oriented_and_repeated_points_dropped() -> None:
+    shell = [(0, 0), (0, 10), (0, 10), (10, 10), (10, 0), (0, 0)]  # clockwise, with a repeated point
+    hole = [(2, 2), (4, 2), (4, 4), (2, 4), (2, 2)]  # counter-clockwise
+    e = edges(np.array([shapely.Polygon(shell, [hole])], dtype=object), (0.0, 0.0))
+    assert len(e) == 8 and e.ring_total.tolist() == [100.0, -4.0]
+    assert e.prev[e.ring_first].tolist() == [3, 7]
+    assert e.prefix[e.ring_first].tolist() == [0.0, 0.0]
