@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export JINGWANG_HOME ?= $(CURDIR)/.jingwang
 
-.PHONY: setup system venv demo test lint typecheck pytest bench db-stop clean
+.PHONY: setup system venv demo test lint typecheck pytest interop bench db-stop clean
 
 setup: system venv
 
@@ -42,6 +42,11 @@ typecheck:
 
 pytest:
 	$(BIN)/pytest
+
+# QGIS itself (headless) opens the OGC API and the vector tiles: heavy to install, so not part of `make test`.
+interop: setup
+	@scripts/setup-interop.sh
+	JINGWANG_INTEROP=1 $(BIN)/pytest tests/interop
 
 bench: setup
 	$(BIN)/python -m bench

@@ -12,8 +12,12 @@ from api.config import Settings, tile_cache_dir
 __all__ = ["create_app"]
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Build the app. ``test_config`` overrides settings read from the environment."""
+def create_app(test_config: dict[str, Any] | None = None, *, serving: bool = True) -> Flask:
+    """Build the app. ``test_config`` overrides settings read from the environment.
+
+    ``serving``: the app will answer requests (gunicorn's ``api:create_app()``), so a development configuration
+    (default secret key, debug) is refused; the CLI builds it with ``serving=False`` and checks in ``serve``.
+    """
     settings = Settings.from_env()
     app = Flask(__name__)
     app.config.from_mapping(
@@ -35,11 +39,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["TILE_CACHE_DIR"] = str(tile_cache_dir(home, app.config["DATABASE_URL"]))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
 
-    from api import db, errors
-    from api.routes import alignment, boundaries, coverage, hazards, health, imports, mapdata, points, tiles
+    from api import auth, db, errors, openapi
+    from api.routes import alignment, boundaries, coverage, hazards, health, imports, mapdata, points, reports, tiles
 
     db.init_app(app)
     errors.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(boundaries.bp)
     app.register_blueprint(tiles.bp)
@@ -48,10 +53,26 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(coverage.bp)
     app.register_blueprint(points.bp)
     app.register_blueprint(hazards.bp)
+    app.register_blueprint(reports.bp)
 
     app.register_blueprint(mapdata.bp)
+    app.register_blueprint(openapi.bp)
+    _register_open_standards(app)
 
     import webmap
 
     webmap.init_app(app)
+    if serving:
+        from api.auth.hardening import check_production
+
+        check_production(app)
     return app
+
+
+def _register_open_standards(app: Flask) -> None:
+    """OGC API – Features/Tiles at /ogc and the file exports at /api/export."""
+    from api import ogc
+    from api.routes import export
+
+    app.register_blueprint(ogc.bp)
+    app.register_blueprint(export.bp)

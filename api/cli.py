@@ -9,6 +9,7 @@ import click
 from flask import Flask, current_app
 
 from api import create_app
+from api.config import DEFAULT_SECRET
 from api.db import get_engine, get_session
 from api.errors import JingwangError
 from geo.errors import GeoError
@@ -30,7 +31,7 @@ class _Group(click.Group):
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """警网 jingwang — precincts, police districts and community grids in PostGIS."""
-    app = ctx.obj if isinstance(ctx.obj, Flask) else create_app()
+    app = ctx.obj if isinstance(ctx.obj, Flask) else create_app(serving=False)
     ctx.obj = app
     ctx.with_resource(app.app_context())
 
@@ -42,6 +43,12 @@ def demo(path: Path | None) -> None:
     from api.services.demo import DEMO_DIR, load_demo
 
     load_demo(get_session(), path or DEMO_DIR, log=lambda line: click.echo(line, err=True))
+    from api.services.demo_users import ensure_demo_users
+
+    home = Path(current_app.config["JINGWANG_HOME"])
+    click.echo(f"demo users (also in {home / 'demo-users.txt'}):")
+    for name, role, precinct, password in ensure_demo_users(get_session(), home):
+        click.echo(f"  {name:<14} {role:<9} {precinct:<11} {password}")
 
 
 @cli.command()
@@ -52,19 +59,27 @@ def serve(host: str, port: int, threads: int) -> None:
     """Serve the web map and the API."""
     from waitress import serve as waitress_serve
 
+    from api.auth.hardening import check_production, home_secret_key
+
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["SECRET_KEY"] == DEFAULT_SECRET:
+        app.config["SECRET_KEY"] = home_secret_key(Path(app.config["JINGWANG_HOME"]))
+    check_production(app)
     get_engine(app)  # start and migrate before the first request
     click.echo(f"jingwang serving on http://{host}:{port}/  (Ctrl+C to stop)", err=True)
     waitress_serve(app, host=host, port=port, threads=threads)
 
 
 def _register() -> None:
-    from api.commands import align, db, imports, ops
+    from api.commands import align, db, export, imports, ops, report, users
 
     cli.add_command(db.db)
+    cli.add_command(users.users)
     imports.register(cli)
     align.register(cli)
     ops.register(cli)
+    report.register(cli)
+    export.register(cli)
 
 
 _register()

@@ -14,7 +14,7 @@ from alembic.config import Config
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.cluster import DB_NAME, Cluster
@@ -33,6 +33,9 @@ __all__ = [
 ]
 
 MIN_POSTGIS = (3, 3)
+# A request while the server is down fails fast (503) instead of waiting on TCP; pre-ping replaces the
+# connections a restart has broken.
+ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 3}}
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -88,7 +91,7 @@ def ensure_postgis(conn: Connection) -> str:
 def _make_engine(app: Flask) -> Engine:
     url = app.config.get("DATABASE_URL")
     if url:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, **ENGINE_OPTIONS)
         try:
             with engine.begin() as conn:
                 ensure_postgis(conn)
@@ -98,7 +101,7 @@ def _make_engine(app: Flask) -> Engine:
     cluster = Cluster(Path(app.config["JINGWANG_HOME"]))
     cluster.start()
     ensure_database(cluster.url(), DB_NAME)
-    engine = create_engine(cluster.url(), pool_pre_ping=True)
+    engine = create_engine(cluster.url(), **ENGINE_OPTIONS)
     with engine.begin() as conn:
         ensure_postgis(conn)
         upgrade(conn)
@@ -128,8 +131,13 @@ def get_session() -> Session:
 
 def _close_session(_exc: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
-    if session is not None:
+    if session is None:
+        return
+    try:
         session.close()
+    except (OperationalError, InterfaceError):
+        # The server went away after the answer was made: nothing is left to roll back; drop the connection.
+        session.invalidate()
 
 
 def init_app(app: Flask) -> None:

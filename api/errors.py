@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, jsonify, request
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from geo.errors import GeoError
@@ -70,7 +71,7 @@ class Forbidden(JingwangError):
 
 
 def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz"
+    return request.path.startswith(("/api/", "/tiles/")) or request.path == "/healthz"
 
 
 def init_app(app: Flask) -> None:
@@ -81,6 +82,16 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(GeoError)
     def _geo(exc: GeoError) -> Any:
         return jsonify({"error": {"code": "invalid_data", "message": str(exc)}}), 422
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _unreachable(_exc: Exception) -> Any:
+        # The server is down, restarting or dropped the connection: say so at once; the pool reconnects
+        # (pre-ping) on the next request, so the service recovers without a restart.
+        message = "the database is not reachable right now; try again in a few seconds"
+        if not _wants_json():
+            return message, 503, {"Retry-After": "5"}
+        return jsonify({"error": {"code": "database_unavailable", "message": message}}), 503, {"Retry-After": "5"}
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:

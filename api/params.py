@@ -32,7 +32,7 @@ def parse_tolerance(value: str | float | None, default: float = 0.01) -> float:
         return default
     try:
         tol = float(value)
-    except ValueError:
+    except (TypeError, ValueError):  # TypeError: a JSON body may send a list or an object
         raise BadRequest(f"tolerance must be a number such as 0.01, got {value!r}") from None
     if not 0 <= tol < 0.5:
         raise BadRequest(f"tolerance must be between 0 and 0.5, got {tol}")

@@ -7,11 +7,13 @@ users there is no limit.
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import g, has_request_context
 
-from api.errors import Forbidden
+from api.errors import Forbidden, NotFound
 
-__all__ = ["scope_precinct", "read_precinct", "check_write"]
+__all__ = ["scope_precinct", "read_precinct", "check_write", "check_read", "boundary_condition", "scope_key"]
 
 _SCOPED_ROLES = ("precinct", "viewer")
 
@@ -49,3 +51,33 @@ def check_write(precinct: str | None) -> None:
     own = scope_precinct()
     if own is not None and precinct != own:
         raise Forbidden(f"changes are limited to precinct {own}")
+
+
+def check_read(precinct: str | None, what: str) -> None:
+    """Refuse one object (a hazard, a grid) of another precinct: 404, as if it did not exist."""
+    own = scope_precinct()
+    if own is not None and precinct != own:
+        raise NotFound(f"no {what} in your precinct ({own})")
+
+
+def boundary_condition(layer: str, alias: str = "t", param: str = "scope") -> str:
+    """SQL: the row of boundary ``layer`` (precincts, districts, grids) belongs to precinct ``:param``.
+
+    A grid without its own precinct code belongs to its district's precinct.
+    """
+    if layer == "precincts":
+        return f"{alias}.code = :{param}"
+    if layer == "grids":
+        return (
+            f"({alias}.precinct_code = :{param} OR ({alias}.precinct_code IS NULL AND {alias}.district_code IN"
+            f" (SELECT d.code FROM district d WHERE d.valid_to IS NULL AND d.precinct_code = :{param})))"
+        )
+    return f"{alias}.precinct_code = :{param}"
+
+
+def scope_key() -> str:
+    """A short, path-safe name of the current scope for caches: "" when unlimited."""
+    own = scope_precinct()
+    if own is None:
+        return ""
+    return "p" + hashlib.sha256(own.encode()).hexdigest()[:12]

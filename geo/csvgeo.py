@@ -10,6 +10,7 @@ columns that hold the geometry and builds it. A CSV carries no CRS: columns *nam
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import itertools
 import re
@@ -26,9 +27,12 @@ from pyproj import CRS
 
 from geo.crscheck import looks_like_degrees, parse_crs
 from geo.errors import CRSMismatchError, ShiftedColumnsError, UnsupportedFileError
+from geo.vector import decode_text
 
-__all__ = ["WKT_NAMES", "LON_NAMES", "LAT_NAMES", "CsvRead", "sniff_encoding", "read_csv"]
+__all__ = ["MAX_COLUMNS", "WKT_NAMES", "LON_NAMES", "LAT_NAMES", "CsvRead", "sniff_encoding", "read_csv"]
 
+# Far more attributes than any boundary or point layer has; every one is stored per row as JSON.
+MAX_COLUMNS = 1000
 WKT_NAMES = ("wkt", "geom", "geometry", "the_geom", "shape")
 LON_NAMES = ("lon", "lng", "long", "longitude", "经度", "x")
 LAT_NAMES = ("lat", "latitude", "纬度", "y")
@@ -93,7 +97,8 @@ def _from_wkt(values: pd.Series, name: str, file_name: str) -> _Found:
         raise CRSMismatchError(f"{file_name}: column {name} mixes SRIDs {sorted(srids)}: use one CRS per file.")
     raw = text.str.replace(_SRID, "", regex=True).to_numpy(dtype=object)
     raw[_blank(values)] = None
-    geoms = np.asarray(shapely.from_wkt(raw, on_invalid="ignore"), dtype=object)
+    with np.errstate(invalid="ignore"):  # "nan" coordinates are refused, with the rows, in geo.io
+        geoms = np.asarray(shapely.from_wkt(raw, on_invalid="ignore"), dtype=object)
     bad = shapely.is_missing(geoms) & ~_blank(values)
     notes = [f"{file_name}: rows {_rows(bad)}: column {name} holds text that is not WKT."] if bad.any() else []
     crs = parse_crs(f"EPSG:{srids.pop()}") if srids else None
@@ -166,14 +171,28 @@ def _geometry(frame: pd.DataFrame, file_name: str) -> _Found:
     )
 
 
-def _check_field_counts(path: Path, enc: str, name: str) -> None:
-    """Refuse a CSV whose rows hold more fields than its header names (every value would be misplaced)."""
-    codec = "utf-8-sig" if enc.upper().replace("_", "-") in ("UTF-8", "UTF8") else enc
+def _head_rows(path: Path, codec: str, count: int) -> list[list[str]]:
+    """The first ``count`` rows; fewer when a field is longer than the csv module reads (a long WKT)."""
+    rows: list[list[str]] = []
     with open(path, encoding=codec, errors="replace", newline="") as fh:
         head = fh.readline()
         fh.seek(0)
-        delimiter = max(",;\t|", key=head.count)
-        rows = list(itertools.islice(csv.reader(fh, delimiter=delimiter), 51))
+        reader = csv.reader(fh, delimiter=max(",;\t|", key=head.count))
+        with contextlib.suppress(csv.Error):
+            rows.extend(itertools.islice(reader, count))
+    return rows
+
+
+def _check_field_counts(path: Path, enc: str, name: str, max_columns: int | None) -> None:
+    """Refuse a CSV with too many columns, or whose rows hold more fields than its header names (every value
+    would be misplaced)."""
+    codec = "utf-8-sig" if enc.upper().replace("_", "-") in ("UTF-8", "UTF8") else enc
+    rows = _head_rows(path, codec, 51)
+    if rows and max_columns is not None and len(rows[0]) > max_columns:
+        raise UnsupportedFileError(
+            f"{name} has {len(rows[0]):,} columns, more than the {max_columns:,} allowed: keep only the columns "
+            "the layer needs (code, name, geometry or lon/lat …) and upload again."
+        )
     if len(rows) < 2:
         return
     # Trailing empty fields ("1,2,3,,") are harmless; a value beyond the last heading is not.
@@ -191,7 +210,6 @@ def _check_field_counts(path: Path, enc: str, name: str) -> None:
 
 
 def _read_table(path: Path, enc: str, name: str) -> tuple[pd.DataFrame, CRS | None, list[str]]:
-    _check_field_counts(path, enc, name)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -203,11 +221,25 @@ def _read_table(path: Path, enc: str, name: str) -> tuple[pd.DataFrame, CRS | No
     return pd.DataFrame(table), crs, [f"{name}: {w.message}" for w in caught]
 
 
-def read_csv(path: Path, *, encoding: str | None = None, file_name: str | None = None) -> CsvRead:
+def _decoded_table(path: Path, enc: str, given: bool, name: str) -> tuple[pd.DataFrame, CRS | None, str, list[str]]:
+    """The table with its text decoded: as given or sniffed as UTF-8, else value by value (a file whose rows
+    were appended by tools writing UTF-8 and GBK)."""
+    if given or enc == "UTF-8":
+        table, crs, notes = _read_table(path, enc, name)
+        return table, crs, enc, notes
+    raw, crs, notes = _read_table(path, "ISO-8859-1", name)
+    table, enc, more = decode_text(raw, None, name)
+    return table, crs, enc, notes + more
+
+
+def read_csv(
+    path: Path, *, encoding: str | None = None, file_name: str | None = None, max_columns: int | None = None
+) -> CsvRead:
     """Read a CSV with GDAL (all fields as text) and build its geometry from the columns that hold it."""
     name = file_name or path.name
     enc = encoding or sniff_encoding(path)
-    table, crs, notes = _read_table(path, enc, name)
+    _check_field_counts(path, enc, name, max_columns)
+    table, crs, enc, notes = _decoded_table(path, enc, encoding is not None, name)
     found = _geometry(table, name)
     notes += found.notes
     crs = crs or found.crs

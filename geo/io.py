@@ -28,19 +28,20 @@ from pyproj import CRS
 from geo.archive import MAX_ENTRIES, MAX_UNPACKED_BYTES, find_datasets, unpacked
 from geo.crs import COORD_SYSTEMS, geometries_to_wgs84
 from geo.crscheck import check_crs, crs_label, parse_crs, suggest_crs
-from geo.csvgeo import read_csv
+from geo.csvgeo import MAX_COLUMNS, read_csv
 from geo.errors import (
     CRSMismatchError,
     EmptyFileError,
     FileTooLargeError,
     GeoError,
+    InvalidFeaturesError,
     LayerError,
     NoCRSError,
     UnsupportedFileError,
 )
 from geo.vector import read_vector, sidecars, spatial_layers
 
-__all__ = ["file_sha256", "MAX_BYTES", "SUPPORTED_SUFFIXES", "ReadResult", "list_layers", "read_file"]
+__all__ = ["file_sha256", "MAX_BYTES", "MAX_COLUMNS", "SUPPORTED_SUFFIXES", "ReadResult", "list_layers", "read_file"]
 
 MAX_BYTES = 200 * 2**20
 _ARCHIVES = (".zip", ".kmz")
@@ -129,10 +130,15 @@ def _layers_in(path: Path, name: str) -> list[str]:
 
 def _read_dataset(path: Path, layer: str | None, encoding: str | None, name: str) -> _Raw:
     if _suffix(path) in _TABLES:
-        table = read_csv(path, encoding=encoding, file_name=name)
+        table = read_csv(path, encoding=encoding, file_name=name, max_columns=MAX_COLUMNS)
         return _Raw(table.frame, table.crs, table.encoding, None, table.warnings)
     vector = read_vector(path, layer, encoding, name)
     frame = vector.frame
+    if len(frame.columns) > MAX_COLUMNS + 1:
+        raise UnsupportedFileError(
+            f"{name} has {len(frame.columns) - 1:,} attribute columns, more than the {MAX_COLUMNS:,} allowed: "
+            "keep only the columns the layer needs (code, name, parent …) and upload again."
+        )
     return _Raw(frame, frame.crs, vector.encoding, vector.layer, vector.warnings)
 
 
@@ -157,6 +163,7 @@ def _project(raw: _Raw, override: CRS | None, coords: str, name: str) -> tuple[g
     present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     if not present.any():
         raise EmptyFileError(f"{name}: none of its {len(geoms)} features has a geometry.")
+    _check_finite(geoms, present, name)
     b = shapely.total_bounds(geoms[present])
     bounds = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
     crs = override or raw.crs
@@ -176,6 +183,23 @@ def _project(raw: _Raw, override: CRS | None, coords: str, name: str) -> tuple[g
     frame = frame.reset_index(drop=True)
     frame.attrs.update(source=name, dropped_z=dropped_z)
     return frame, crs_label(crs), notes
+
+
+def _check_finite(geoms: np.ndarray, present: np.ndarray, name: str) -> None:
+    """Refuse NaN or infinite coordinates (a broken export), naming the features, before any maths on them."""
+    coords, index = shapely.get_coordinates(geoms[present], return_index=True)
+    bad_coords = ~np.isfinite(coords).all(axis=1)
+    if not bad_coords.any():
+        return
+    rows = (np.flatnonzero(present)[np.unique(index[bad_coords])] + 1).tolist()
+    problems = [{"row": r, "code": None, "problem": "coordinates that are not numbers (NaN or infinity)"} for r in rows]
+    listed = ", ".join(map(str, rows[:20])) + (f" and {len(rows) - 20} more" if len(rows) > 20 else "")
+    which = f"features {listed} have" if len(rows) > 1 else f"feature {listed} has"
+    raise InvalidFeaturesError(
+        f"{name}: {which} coordinates that are not numbers (NaN or infinity): fix or delete "
+        "those features in the source file and upload again.",
+        problems,
+    )
 
 
 def _z_note(geoms: np.ndarray, name: str) -> list[str]:

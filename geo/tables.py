@@ -20,7 +20,7 @@ import shapely
 from numpy.typing import NDArray
 
 from geo.crs import COORD_SYSTEMS, to_wgs84
-from geo.csvgeo import sniff_encoding
+from geo.csvgeo import MAX_COLUMNS, sniff_encoding
 from geo.errors import EmptyFileError, GeoError, UnsupportedFileError
 from geo.times import row_list
 
@@ -117,6 +117,11 @@ def read_table(
         frame, enc, notes = _read_csv(path, encoding, name)
     if frame.empty:
         raise EmptyFileError(f"{name} holds a header but no rows.")
+    if len(frame.columns) > MAX_COLUMNS:
+        raise UnsupportedFileError(
+            f"{name} has {len(frame.columns):,} columns, more than the {MAX_COLUMNS:,} allowed: keep only the "
+            "columns the layer needs (code, name, category, lon/lat …) and upload again."
+        )
     return frame, enc, notes
 
 

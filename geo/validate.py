@@ -34,6 +34,8 @@ from geo.fields import KINDS, Fields, code_strings, pick_fields
 __all__ = ["KINDS", "Fields", "Prepared", "code_strings", "pick_fields", "prepare_polygons", "prepare_points"]
 
 MAX_LISTED = 20
+# Repairing and tiling one feature grows with its vertices; a million-vertex boundary still imports in seconds.
+MAX_VERTICES = 2_000_000
 _POLYGONAL = ("Polygon", "MultiPolygon")
 _POINTS = ("Point", "MultiPoint")
 
@@ -96,9 +98,13 @@ def _shape_problem(geom: Any) -> str | None:
 
 def _check_rows(frame: gpd.GeoDataFrame, codes: pd.Series, geoms: np.ndarray, kind: str) -> None:
     problems = []
+    vertices = shapely.get_num_coordinates(geoms)
     for i, (code, geom) in enumerate(zip(codes, geoms, strict=True)):
         shape = _shape_problem(geom)
-        if shape:
+        if vertices[i] > MAX_VERTICES:
+            why = f"{vertices[i]:,} vertices, more than the {MAX_VERTICES:,} one feature may have: simplify it"
+            problems.append(_problem(i + 1, code, why + " (e.g. QGIS Simplify with a 0.5 m tolerance)"))
+        elif shape:
             problems.append(_problem(i + 1, code, shape))
         elif code is None:
             problems.append(_problem(i + 1, None, "no code"))

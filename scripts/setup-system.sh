@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # System packages jingwang needs on Debian/Ubuntu: PostgreSQL with PostGIS (the embedded cluster), Chromium (the
-# web map tests), a CJK font (Chinese in PDF reports). Installs them when missing and run as root; otherwise
-# prints the exact command to run.
+# web map tests), CJK fonts (Chinese in the pages and PDF reports), poppler-utils (to look at PDF pages).
+# Installs them when missing and run as root; otherwise prints the exact command to run.
 set -euo pipefail
 
 missing=()
@@ -21,10 +21,13 @@ if [ -z "$pg_major" ] || ! ls /usr/share/postgresql/"$pg_major"/extension/postgi
   missing+=("postgresql-$pg_major-postgis-3")
 fi
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
-fc-list 2>/dev/null | grep -qiE "Noto Sans CJK|WenQuanYi" || missing+=(fonts-noto-cjk)
+fc-list 2>/dev/null | grep -qiE "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+# PDF reports embed TrueType only (Noto CJK is CFF): WenQuanYi Zen Hei; pdftoppm checks their pages.
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "system packages: ok (PostgreSQL $pg_major with PostGIS, chromium, CJK font)"
+  echo "system packages: ok (PostgreSQL $pg_major with PostGIS, chromium, CJK fonts, poppler-utils)"
   exit 0
 fi
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then

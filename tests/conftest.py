@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -19,6 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from api import create_app
+from api.auth.users import token_digest
 from api.cli import cli
 from api.cluster import Cluster
 from api.db import ensure_database, ensure_postgis, upgrade
@@ -112,6 +114,30 @@ def demo_session(demo_connection: Connection) -> Iterator[Session]:
         yield s
 
 
+def make_user(conn: Connection, name: str, role: str = "admin", precinct: str | None = None) -> str:
+    """A token-only user in the test's transaction; returns its API token."""
+    token = f"jw_test_{uuid.uuid4().hex}"
+    user_id = conn.scalar(
+        text("INSERT INTO app_user (name, role, precinct) VALUES (:n, :r, :p) RETURNING id"),
+        {"n": name, "r": role, "p": precinct},
+    )
+    conn.execute(
+        text("INSERT INTO api_token (user_id, sha256) VALUES (:u, :s)"), {"u": user_id, "s": token_digest(token)}
+    )
+    return token
+
+
+class AuthClient(FlaskClient):
+    """A test client that sends ``Authorization: Bearer`` (the app's test admin unless ``bearer`` says otherwise;
+    ``bearer=None`` for an anonymous client)."""
+
+    def __init__(self, *args: Any, bearer: str | None | bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        token = self.application.config.get("TEST_TOKEN") if bearer is True else bearer
+        if token:
+            self.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+
+
 def _app(engine: Engine, conn: Connection) -> Flask:
     app = create_app(
         {
@@ -125,6 +151,8 @@ def _app(engine: Engine, conn: Connection) -> Flask:
         "engine": engine,
         "sessionmaker": sessionmaker(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False),
     }
+    app.config["TEST_TOKEN"] = make_user(conn, "test-admin")
+    app.test_client_class = AuthClient
     return app
 
 
@@ -148,6 +176,39 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def demo_client(demo_app: Flask) -> FlaskClient:
     return demo_app.test_client()
+
+
+@pytest.fixture
+def anon_client(app: Flask) -> FlaskClient:
+    return app.test_client(bearer=None)
+
+
+@pytest.fixture
+def demo_anon_client(demo_app: Flask) -> FlaskClient:
+    return demo_app.test_client(bearer=None)
+
+
+ClientFactory = Callable[..., FlaskClient]
+
+
+@pytest.fixture
+def demo_client_as(demo_app: Flask, demo_connection: Connection) -> ClientFactory:
+    """``demo_client_as("precinct", "130133-01")``: a client of a new user with that role (and precinct)."""
+
+    def make(role: str, precinct: str | None = None) -> FlaskClient:
+        name = f"test-{role}-{uuid.uuid4().hex[:6]}"
+        return demo_app.test_client(bearer=make_user(demo_connection, name, role, precinct))
+
+    return make
+
+
+@pytest.fixture
+def client_as(app: Flask, connection: Connection) -> ClientFactory:
+    def make(role: str, precinct: str | None = None) -> FlaskClient:
+        name = f"test-{role}-{uuid.uuid4().hex[:6]}"
+        return app.test_client(bearer=make_user(connection, name, role, precinct))
+
+    return make
 
 
 class Runner:

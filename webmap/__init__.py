@@ -15,7 +15,7 @@ BASEMAP_COORDS = ("wgs84", "gcj02")
 
 def init_app(app: Flask) -> None:
     """Register the web pages on ``app``."""
-    from webmap import assets, i18n, pages
+    from webmap import assets, i18n, login, pages
 
     # The lon/lat flavour of the basemap tiles: with gcj02 (Amap-style tiles) the browser shifts every overlay.
     coords = str(app.config.get("BASEMAP_COORDS") or "wgs84").lower()
@@ -23,3 +23,4 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     app.register_blueprint(assets.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(login.bp)

@@ -20,6 +20,7 @@ OPTIONAL_APIS = {
     "coverage": "/api/coverage",
     "key_places": "/api/key-places",
     "hazards": "/api/hazards",
+    "reports": "/api/reports/coverage.xlsx",
 }
 
 

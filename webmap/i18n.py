@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 
 from webmap.messages import JS_MESSAGES
 
-__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "init_app", "current_language", "js_messages", "bp"]
+__all__ = ["LANGUAGES", "DEFAULT_LANGUAGE", "init_app", "current_language", "js_messages", "safe_next", "bp"]
 
 LANGUAGES = {"zh": "中文", "en": "English"}
 DEFAULT_LANGUAGE = "zh"
@@ -83,16 +83,16 @@ def js_messages() -> dict[str, str]:
     return {msgid: gettext(msgid) for msgid in JS_MESSAGES}
 
 
-def _local(target: str | None) -> str:
-    """Only a path on this site (never ``//host`` or ``http://…``): the switch is no open redirect."""
-    if not target or not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+def safe_next(target: str | None) -> str:
+    """Only a path on this site (never ``//host`` or ``http://…``): redirects here are never open redirects."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")) or urlsplit(target).netloc:
         return "/"
     return target
 
 
 @bp.get("/lang/<language>")
 def switch(language: str) -> Response:
-    response = make_response(redirect(_local(request.args.get("next"))))
+    response = make_response(redirect(safe_next(request.args.get("next"))))
     if language in LANGUAGES:
         response.set_cookie(COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax")
     return response

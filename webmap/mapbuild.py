@@ -14,6 +14,7 @@ from branca.element import Figure
 from flask import url_for
 from markupsafe import Markup
 
+from api.auth.hardening import csp_nonce
 from geo.crs import wgs84_to_gcj02
 from webmap.assets import VENDOR_CSS, VENDOR_JS
 
@@ -72,9 +73,11 @@ def map_parts(fmap: folium.Map) -> MapParts:
     root = fmap.get_root()
     assert isinstance(root, Figure)
     root.render()  # fills the header with the asset links
+    # folium's header has one small inline script: it runs under the page's CSP nonce.
+    header = root.header.render().replace("<script>", f'<script nonce="{csp_nonce()}">')
     return MapParts(
         name=fmap.get_name(),
-        header=Markup(root.header.render()),
+        header=Markup(header),
         html=Markup(root.html.render()),
         script=Markup(root.script.render()),
     )

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from api.db import get_session
 from api.layers import LAYERS
+from api.scope import read_precinct
 from api.services import mapdata
 from api.services.boundaries import current_counts
 from api.services.options import IMPORT_LAYERS
@@ -23,7 +24,7 @@ bp = Blueprint("pages", __name__, template_folder="templates")
 
 
 GRID_STYLES = ("plain", "status", "coverage", "hazards", "keyplaces")
-MAP_LAYERS = ("precincts", "districts", "grids", "labels", "keyplaces", "hazards", "patrols")
+MAP_LAYERS = ("precincts", "districts", "grids", "labels", "keyplaces", "hazards", "incidents", "patrols")
 DEFAULT_LAYERS = ("precincts", "districts", "grids", "labels")
 NAV = [  # endpoint, label
     ("pages.map_page", "Map"),
@@ -75,7 +76,7 @@ def _base_context(page: str, title: str, precincts: list[dict[str, Any]], extra:
     language = current_language()
     other = next(code for code in LANGUAGES if code != language)
     codes = {p["code"] for p in precincts}
-    precinct = request.args.get("precinct", "")
+    precinct = read_precinct(request.args.get("precinct") or None) or ""  # another precinct than one's own: 403
     config = {
         "page": page,
         "lang": language,
@@ -141,6 +142,7 @@ def _api_urls(tile: str, apis: dict[str, str | None]) -> dict[str, str]:
         "keyPlaces": url_for("points.key_places"),
         "hazards": url_for("hazards.index"),
         "patrols": url_for("mapdata.patrols"),
+        "incidents": url_for("points.incidents"),
         "hazardsPage": url_for("pages.hazards"),
         "mapPage": url_for("pages.map_page"),
     }
@@ -185,6 +187,7 @@ def hazards() -> str:
             "mapPage": url_for("pages.map_page"),
         },
     }
+    extra["filters"]["hazard"] = request.args.get("hazard", "")
     context = _base_context("hazards", _("Hazards"), precincts, extra)
     return _render("hazards.html", context)
 

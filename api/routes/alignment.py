@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
+from api.auth import audit
 from api.db import get_session
 from api.errors import BadRequest
 from api.params import parse_time, parse_tolerance
@@ -48,6 +49,13 @@ def _body() -> dict[str, Any]:
     return body
 
 
+def _body_precinct(body: dict[str, Any]) -> str | None:
+    precinct = body.get("precinct") or None
+    if precinct is not None and not isinstance(precinct, str):
+        raise BadRequest(f"precinct must be a precinct code (text), got {precinct!r}")
+    return precinct
+
+
 def _steps(body: dict[str, Any]) -> list[dict[str, str]]:
     steps = body.get("moves")
     if steps is None and "grid" in body:
@@ -67,7 +75,7 @@ def moves() -> Any:
         get_session(),
         _steps(body),
         tolerance=parse_tolerance(body.get("tolerance")),
-        precinct=body.get("precinct") or None,
+        precinct=_body_precinct(body),
         cache=_cache(),
     )
     return jsonify(changed)
@@ -77,7 +85,7 @@ def _proposal(body: dict[str, Any]) -> dict[str, Any]:
     return service.proposal(
         get_session(),
         tolerance=parse_tolerance(body.get("tolerance")),
-        precinct=body.get("precinct") or None,
+        precinct=_body_precinct(body),
         steps=_steps(body) if body.get("moves") else None,
         cache=_cache(),
     )
@@ -97,7 +105,8 @@ def apply() -> Any:
     """Write the proposal (after optional moves) as a new district version."""
     body = _body() if request.data else {}
     result = _proposal(body)
-    written = service.apply_proposal(get_session(), result, user=str(body.get("user") or "web"))
+    steps = _steps(body) if body.get("moves") else None
+    written = service.apply_proposal(get_session(), result, user=audit.actor(), moves=steps)
     return jsonify({**written, "districts_report": result["districts"]}), 201
 
 

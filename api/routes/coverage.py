@@ -17,14 +17,17 @@ from geo.times import parse_instant
 bp = Blueprint("coverage", __name__, url_prefix="/api")
 
 
-def float_arg(name: str, default: float | None) -> float | None:
+def float_arg(name: str, default: float | None, maximum: float = 1e6) -> float | None:
     raw = request.args.get(name)
     if raw in (None, ""):
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise BadRequest(f"{name} must be a number, got {raw!r}") from None
+    if not 0 <= value <= maximum:  # also refuses nan and inf
+        raise BadRequest(f"{name} must be between 0 and {maximum:,g}, got {raw!r}")
+    return value
 
 
 def window_args(default_hours: float = 24.0) -> tuple[Any, Any, str | None]:
@@ -49,9 +52,9 @@ def coverage() -> Any:
         get_session(),
         start,
         end,
-        radius=float_arg("radius", DEFAULT_RADIUS_M) or DEFAULT_RADIUS_M,
+        radius=float_arg("radius", DEFAULT_RADIUS_M, 10_000) or DEFAULT_RADIUS_M,
         precinct=request.args.get("precinct") or None,
-        idle_hours=float_arg("idle_hours", None),
+        idle_hours=float_arg("idle_hours", None, 24 * 366 * 10),
         timezone=tz,
     )
     return doc

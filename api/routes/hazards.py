@@ -11,6 +11,7 @@ from werkzeug.utils import secure_filename
 
 from api.db import get_session
 from api.errors import BadRequest, NotFound
+from api.scope import check_read, scope_precinct
 from api.services import hazard_queries, hazards, settings
 from api.services.boundaries import parse_bbox
 from api.services.ledger import ledger_workbook
@@ -59,7 +60,9 @@ def _save_photos() -> list[str]:
 
 @bp.post("")
 def create() -> Any:
-    body: dict[str, Any] = request.get_json(silent=True) or request.form.to_dict()
+    body = request.get_json(silent=True) or request.form.to_dict()
+    if not isinstance(body, dict):
+        raise BadRequest('send a JSON object: {"title": …, "lon": …, "lat": …}')
     given = body.get("photos")
     photos = [str(p) for p in given] if isinstance(given, list) else []
     photos += _save_photos()
@@ -99,7 +102,7 @@ def show(code: str) -> Any:
 @bp.post("/<code>/transitions")
 def move(code: str) -> Any:
     body = request.get_json(silent=True) or {}
-    if not body.get("to"):
+    if not isinstance(body, dict) or not body.get("to"):
         raise BadRequest('send {"to": state, "note": …, "actor": …}')
     return hazards.transition(
         get_session(),
@@ -114,6 +117,8 @@ def move(code: str) -> Any:
 @bp.get("/photos/<name>")
 def photo(name: str) -> Response:
     safe = secure_filename(name)
-    if safe != name or not (_photo_dir() / safe).is_file():
+    listed, precinct = hazard_queries.photo_precinct(get_session(), safe)
+    if safe != name or not (_photo_dir() / safe).is_file() or (scope_precinct() and not listed):
         raise NotFound(f"no photo {name!r}")
+    check_read(precinct, f"photo {name!r}")
     return send_from_directory(_photo_dir(), safe)

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
+from api.auth import audit
 from api.db import get_session
 from api.errors import BadRequest
 from api.services import imports, versions
@@ -61,7 +62,7 @@ def _options() -> tuple[str, ImportOptions]:
     values["layer"] = form.get("source_layer") or None
     values["coords"] = form.get("coords") or "wgs84"
     values["mode"] = form.get("mode") or "replace"
-    values["user"] = form.get("user") or "web"
+    values["user"] = audit.actor()  # who signed in, never what the form claims
     values["max_bytes"] = current_app.config.get("MAX_UPLOAD_BYTES", 200 * 2**20)
     return layer, ImportOptions(**values)
 

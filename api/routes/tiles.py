@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from sqlalchemy.orm import Session
 
 from api.db import get_engine, get_session
+from api.scope import scope_key
 from api.services import tiles
 from api.services.tileseed import SEED_MAX_ZOOM, seed
 
@@ -58,7 +59,7 @@ def tile(layer: str, z: int, x: int, y: int) -> Response:
     asked = request.args.get("v", "")
     result = tiles.get_tile(get_session(), cache, layer, z, x, y, int(asked) if asked.isdigit() else None)
     seed_in_background(app, cache, layer, result.version)
-    etag = f"{layer}-{result.version}-{z}-{x}-{y}"
+    etag = f"{layer}-{result.version}-{z}-{x}-{y}" + (f"-{scope_key()}" if scope_key() else "")
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:

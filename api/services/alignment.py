@@ -17,8 +17,10 @@ import geopandas as gpd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.errors import BadRequest, NotFound
+from api.auth import audit
+from api.errors import BadRequest, Forbidden, NotFound
 from api.layers import LAYERS
+from api.scope import check_write, read_precinct, scope_precinct
 from api.services.boundaries import ImportMeta, write_version
 from api.services.points import relocate_all
 from api.services.store import layer_version, load_layer
@@ -72,23 +74,33 @@ def _inputs(session: Session, as_of: datetime | None) -> Inputs:
 
 
 def _state(
-    session: Session, cache: StateCache | None, tolerance: float, precinct: str | None, as_of: datetime | None
+    session: Session,
+    cache: StateCache | None,
+    tolerance: float,
+    precinct: str | None,
+    as_of: datetime | None,
+    findings: bool = True,
 ) -> tuple[Inputs, Alignment]:
+    """The alignment state; ``findings=False`` (shares and statuses only) is served by a full state when cached."""
+    precinct = read_precinct(precinct)  # a precinct user sees the alignment of their precinct only
     versions = tuple(layer_version(session, name) for name in ("grids", "districts", "precincts"))
     key = (versions, as_of, tolerance, precinct)
-    found = cache.get(key) if cache else None
-    if found is not None:
-        return found
+    for wanted in (True, False) if not findings else (True,):
+        found = cache.get((*key, wanted)) if cache else None
+        if found is not None:
+            return found
     inputs = _inputs(session, as_of)
     if precinct is not None and precinct not in set(inputs.precincts["code"]):
         raise NotFound(f"no precinct with code {precinct!r}")
     precincts = inputs.precincts if len(inputs.precincts) else None
     try:
-        state = compute(inputs.grids, inputs.districts, precincts, tolerance=tolerance, precinct=precinct)
+        state = compute(
+            inputs.grids, inputs.districts, precincts, tolerance=tolerance, precinct=precinct, findings=findings
+        )
     except GeoError as exc:
         raise BadRequest(str(exc)) from exc
     if cache:
-        cache.put(key, (inputs, state))
+        cache.put((*key, findings), (inputs, state))
     return inputs, state
 
 
@@ -99,9 +111,11 @@ def alignment(
     precinct: str | None = None,
     as_of: datetime | None = None,
     cache: StateCache | None = None,
+    findings: bool = True,
 ) -> dict[str, Any]:
-    """The alignment document of DESIGN.md (plus ``precincts`` and ``as_of``)."""
-    _, state = _state(session, cache, tolerance, precinct, as_of)
+    """The alignment document of DESIGN.md (plus ``precincts`` and ``as_of``); ``findings=False`` leaves out
+    gaps and overlaps (empty lists, zero areas) for callers that need only shares and statuses."""
+    _, state = _state(session, cache, tolerance, precinct, as_of, findings)
     doc = state.document()
     doc["as_of"] = as_of.isoformat() if as_of else None
     return doc
@@ -180,9 +194,13 @@ def proposal(
     return propose(inputs.grids, inputs.districts, state)
 
 
-def apply_proposal(session: Session, result: dict[str, Any], user: str = "system") -> dict[str, Any]:
-    """Write a proposal's districts as a new version of the district layer (revertible); commit."""
+def apply_proposal(
+    session: Session, result: dict[str, Any], user: str = "system", moves: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """Write a proposal's districts (after the manual ``moves``, recorded in the audit log) as a new version of the
+    district layer (revertible); commit."""
     frame: gpd.GeoDataFrame = result["geometries"]
+    _check_proposal_scope(frame)
     changed = [d for d in result["districts"] if d["gained"] or d["lost"]]
     meta = ImportMeta(
         file_name="snap proposal",
@@ -193,8 +211,21 @@ def apply_proposal(session: Session, result: dict[str, Any], user: str = "system
     import_id = write_version(session, LAYERS["districts"], frame, meta)
     session.execute(text("UPDATE boundary_import SET mode = 'proposal' WHERE id = :i"), {"i": import_id})
     relocate_all(session)
+    audit.record(session, "proposal.apply", f"import {import_id}",
+                 {"districts_changed": [d["code"] for d in changed], "moves": moves or [],
+                  "precinct": scope_precinct()})  # fmt: skip
     session.commit()
     return {"layer": "districts", "import_id": import_id, "districts": len(frame), "changed": len(changed)}
+
+
+def _check_proposal_scope(frame: gpd.GeoDataFrame) -> None:
+    """A proposal may only rewrite districts the user may change."""
+    own = scope_precinct()
+    check_write(own)
+    if own is not None:
+        others = sorted({str(c) for c, p in zip(frame["code"], frame["precinct_code"], strict=True) if p != own})
+        if others:
+            raise Forbidden(f"the proposal changes districts outside precinct {own}: {', '.join(others)}")
 
 
 def workload_doc(
@@ -208,7 +239,8 @@ def workload_doc(
 ) -> dict[str, Any]:
     """Per district and precinct: grids, area, households, population, key places, open hazards, incidents in
     the window [start, end) (all when not given), officers, compactness, contiguity and the 两个40% check."""
-    inputs, state = _state(session, cache, tolerance, precinct, None)
+    precinct = read_precinct(precinct)
+    inputs, state = _state(session, cache, tolerance, precinct, None, findings=False)
     window = "(CAST(:start AS timestamptz) IS NULL OR occurred_at >= :start)"
     window += " AND (CAST(:end AS timestamptz) IS NULL OR occurred_at < :end)"
     counts = {}

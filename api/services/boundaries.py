@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from api.errors import BadRequest
 from api.layers import Layer
+from api.scope import boundary_condition, read_precinct, scope_precinct
 
-__all__ = ["feature_collection", "parse_bbox", "ImportMeta", "write_version", "current_counts"]
+__all__ = ["feature_collection", "parse_bbox", "ImportMeta", "write_version", "lock_layer", "current_counts"]
 
 
 def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
@@ -46,6 +48,11 @@ def feature_collection(
     """
     where = ["valid_to IS NULL"]
     params: dict[str, Any] = {"limit": limit, "offset": offset}
+    asked = (filters or {}).get("precinct") if "precinct" in layer.filters else None
+    own = read_precinct(asked or None)  # refuses another precinct than the user's own
+    if scope_precinct() is not None:
+        where.append(boundary_condition(layer.name))
+        params["scope"] = own
     for key, value in (filters or {}).items():
         if value:
             column = layer.filters[key]  # from the registry, never from the request
@@ -66,7 +73,7 @@ def feature_collection(
         FROM {layer.table} t WHERE {cond} ORDER BY t.code LIMIT :limit OFFSET :offset
     """
     features = session.scalars(text(sql), params).all()
-    matched = session.scalar(text(f"SELECT count(*) FROM {layer.table} WHERE {cond}"), params)
+    matched = session.scalar(text(f"SELECT count(*) FROM {layer.table} t WHERE {cond}"), params)
     head = json.dumps({"type": "FeatureCollection", "numberMatched": matched, "numberReturned": len(features)})
     return head[:-1] + ', "features": [' + ",".join(features) + "]}"
 
@@ -74,8 +81,15 @@ def feature_collection(
 def current_counts(session: Session) -> dict[str, int]:
     from api.layers import LAYERS
 
+    scope = read_precinct(None)
+    limit = {name: f" AND {boundary_condition(name)}" if scope else "" for name in LAYERS}
     return {
-        name: int(session.scalar(text(f"SELECT count(*) FROM {lay.table} WHERE valid_to IS NULL")) or 0)
+        name: int(
+            session.scalar(
+                text(f"SELECT count(*) FROM {lay.table} t WHERE valid_to IS NULL{limit[name]}"), {"scope": scope}
+            )
+            or 0  # fmt: skip
+        )
         for name, lay in LAYERS.items()
     }
 
@@ -102,10 +116,22 @@ def write_version(session: Session, layer: Layer, frame: gpd.GeoDataFrame, meta:
     ``frame`` is in EPSG:4326, one row per code, with ``code``, ``name``, any of the layer's typed columns;
     other columns go to ``attributes``. Does not commit: the caller owns the transaction.
     """
+    lock_layer(session, layer)
     import_id = _record_import(session, layer, meta, len(frame))
     _close_replaced(session, layer, frame, meta, import_id)
     session.execute(text(_insert_sql(layer)), _rows(layer, frame, import_id))
     return import_id
+
+
+def lock_layer(session: Session, layer: Layer) -> None:
+    """Serialise writers of one layer until the transaction ends.
+
+    Two imports at once would each close only the rows current when they started and both stay current. The
+    lock is per layer, not per precinct: a whole-layer replace and a precinct's replace close the same rows.
+    Taken before the import is recorded, so the later writer also has the later timestamp.
+    """
+    key = int.from_bytes(hashlib.sha256(f"jingwang:{layer.table}".encode()).digest()[:8], "big", signed=True)
+    session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
 def _record_import(session: Session, layer: Layer, meta: ImportMeta, rows: int) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -9,10 +10,11 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.errors import BadRequest, NotFound
+from api.scope import check_read, read_precinct
 from api.services.hazards import SELECT_HAZARD
 from geo import lifecycle
 
-__all__ = ["get_hazard", "list_hazards", "hazard_feature_collection", "hazard_grid_counts"]
+__all__ = ["get_hazard", "list_hazards", "hazard_feature_collection", "hazard_grid_counts", "photo_precinct"]
 
 _FIELDS = ("code", "title", "description", "category", "severity", "state", "reported_by", "assignee",
            "grid_code", "district_code", "precinct_code", "grid_worker", "officer", "photos", "overdue")  # fmt: skip
@@ -42,6 +44,7 @@ def get_hazard(session: Session, code: str, now: datetime | None = None) -> dict
     row = session.execute(text(SELECT_HAZARD + " WHERE h.code = :c"), {"c": code, "now": now or _now(session)}).first()
     if row is None:
         raise NotFound(f"no hazard {code!r}")
+    check_read(row.precinct_code, f"hazard {code!r}")
     events = session.execute(
         text("SELECT seq, from_state, to_state, actor, at, note FROM hazard_event WHERE hazard_id = :h ORDER BY seq"),
         {"h": row.id},
@@ -73,6 +76,7 @@ def list_hazards(
     """Hazards, newest first, filtered; ``state`` may be ``open`` (not closed or rejected)."""
     where: list[str] = ["TRUE"]
     params: dict[str, Any] = {"now": now or _now(session), "limit": limit}
+    precinct = read_precinct(precinct)
     if state == "open":
         where.append("h.state IN ('reported', 'assessed', 'dispatched', 'resolved')")
     elif state:
@@ -109,6 +113,7 @@ def hazard_grid_counts(
     session: Session, precinct: str | None = None, now: datetime | None = None
 ) -> dict[str, dict[str, int]]:
     """Per grid code: hazards ``open`` (not closed or rejected) and ``overdue``."""
+    precinct = read_precinct(precinct)
     rows = session.execute(
         text(
             """
@@ -123,3 +128,11 @@ def hazard_grid_counts(
         {"p": precinct, "now": now or _now(session)},
     ).all()
     return {r.grid_code: {"open": int(r.open), "overdue": int(r.overdue)} for r in rows}
+
+
+def photo_precinct(session: Session, name: str) -> tuple[bool, str | None]:
+    """Whether a hazard lists photo ``name``, and that hazard's precinct."""
+    row = session.execute(
+        text("SELECT precinct_code FROM hazard WHERE photos @> CAST(:p AS jsonb) LIMIT 1"), {"p": json.dumps([name])}
+    ).first()
+    return (row is not None, row.precinct_code if row is not None else None)

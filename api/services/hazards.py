@@ -14,7 +14,9 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
+from api.auth import audit
 from api.errors import BadRequest, JingwangError, NotFound
+from api.scope import check_read, check_write
 from api.services.locate import locate
 from api.services.options import ImportOptions
 from api.services.points import Imported, frame_rows, point_hex, route_hazards
@@ -46,6 +48,9 @@ SELECT_HAZARD = """
 def new_code(session: Session, when: datetime) -> str:
     """``HZ20261101-0007``: the day's next free number."""
     prefix = f"HZ{when.astimezone(timezone.utc):%Y%m%d}-"
+    # Reports arriving together would pick the same number: take the day's numbers one writer at a time
+    # (until the report commits).
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:p))"), {"p": "jingwang:" + prefix})
     taken = session.scalar(text("SELECT count(*) FROM hazard WHERE code LIKE :p"), {"p": prefix + "%"}) or 0
     number = int(taken) + 1
     while session.scalar(text("SELECT 1 FROM hazard WHERE code = :c"), {"c": f"{prefix}{number:04d}"}):
@@ -100,6 +105,7 @@ def create_hazard(session: Session, *, title: str, lon: Any, lat: Any, category:
     if not (title or "").strip():
         raise BadRequest("a hazard needs a title")
     x, y = _position(lon, lat, coords)
+    check_write(_precinct_at(session, x, y))
     level = _severity(severity)
     when = reported_at or session.scalar(text("SELECT now()"))
     assert when is not None
@@ -116,8 +122,19 @@ def create_hazard(session: Session, *, title: str, lon: Any, lat: Any, category:
     )  # fmt: skip
     locate_one(session, int(hazard_id))
     _event(session, int(hazard_id), "reported", reporter, description, when)
+    audit.record(session, "hazard.report", code, {"title": title.strip(), "lon": x, "lat": y})
     session.commit()
     return get_hazard(session, code)
+
+
+def _precinct_at(session: Session, x: float, y: float) -> str | None:
+    return session.scalar(
+        text(
+            "SELECT code FROM precinct WHERE valid_to IS NULL"
+            " AND ST_Intersects(geom, ST_SetSRID(ST_Point(:x, :y), 4326)) ORDER BY code LIMIT 1"
+        ),
+        {"x": x, "y": y},
+    )
 
 
 def locate_one(session: Session, hazard_id: int) -> None:
@@ -155,10 +172,13 @@ def transition(session: Session, code: str, to: str, actor: str | None = None, n
     from api.services.hazard_queries import get_hazard
 
     row = session.execute(
-        text("SELECT id, state, officer, grid_worker FROM hazard WHERE code = :c FOR UPDATE"), {"c": code}
+        text("SELECT id, state, officer, grid_worker, precinct_code FROM hazard WHERE code = :c FOR UPDATE"),
+        {"c": code},
     ).first()
     if row is None:
         raise NotFound(f"no hazard {code!r}")
+    check_read(row.precinct_code, f"hazard {code!r}")
+    check_write(row.precinct_code)
     if to not in lifecycle.STATES:
         raise BadRequest(f"unknown state {to!r}: one of {', '.join(lifecycle.STATES)}")
     try:
@@ -174,6 +194,7 @@ def transition(session: Session, code: str, to: str, actor: str | None = None, n
         {"t": to, "at": at, "who": who, "i": row.id},
     )
     _event(session, row.id, to, actor, note, at, from_state=row.state)
+    audit.record(session, "hazard.transition", code, {"from": row.state, "to": to, "note": note})
     session.commit()
     return get_hazard(session, code)
 

@@ -17,9 +17,11 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api.auth import audit
 from api.errors import BadRequest
 from api.layers import LAYERS, Layer
 from api.services.boundaries import ImportMeta, write_version
+from api.services.import_scope import check_boundaries_scope, limit_options
 from api.services.options import BOUNDARY_LAYERS, IMPORT_LAYERS, ImportOptions
 from api.services.points import relocate_all
 from api.services.store import load_layer
@@ -98,6 +100,7 @@ def import_boundaries(
 ) -> dict[str, Any]:
     """Write ``path`` as the new version of ``layer_name``; commit; return the summary."""
     checked = check_boundaries(session, layer_name, path, options, progress)
+    check_boundaries_scope(session, layer_name, checked.layer.table, checked.frame)
     report = checked.report
     meta = ImportMeta(
         file_name=checked.read.file_name,
@@ -125,6 +128,9 @@ def import_boundaries(
     )
     relocate_all(session)  # points (and hazards' people) follow the new boundaries
     summary = _summary(checked, import_id, int(closed or 0), parents)
+    audit.record(session, "import", f"{layer_name} import {import_id}",
+                 {"file": checked.read.file_name, "sha256": checked.read.sha256, "precinct": options.precinct,
+                  "mode": options.mode, "features": len(checked.frame)})  # fmt: skip
     session.execute(
         text("UPDATE boundary_import SET counts = counts || CAST(:c AS jsonb) WHERE id = :i"),
         {"c": json.dumps({"closed": summary["counts"]["closed"], **parents}), "i": import_id},
@@ -205,6 +211,7 @@ def import_file(
     """Any layer: boundaries here, point layers through :mod:`api.services.points`."""
     if layer_name not in IMPORT_LAYERS:
         raise BadRequest(f"unknown layer {layer_name!r}: use one of {', '.join(IMPORT_LAYERS)}")
+    limit_options(layer_name, options)
     if layer_name in BOUNDARY_LAYERS:
         return import_boundaries(session, layer_name, path, options, progress)
     from api.services.points import import_points

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api.scope import read_precinct
 from geo import lifecycle
 from geo.times import get_zone
 
@@ -72,6 +73,7 @@ def ledger_rows(session: Session, precinct: str | None = None, now: datetime | N
                 timezone: str | None = None) -> dict[str, list[list[Any]]]:  # fmt: skip
     """The three lists as rows (header first), keyed by sheet name."""
     zone = get_zone(timezone)
+    precinct = read_precinct(precinct)
     rows = session.execute(text(_SQL), {"p": precinct, "now": now or session.scalar(text("SELECT now()"))}).all()
     problems: list[list[Any]] = [list(_PROBLEMS)]
     tasks: list[list[Any]] = [list(_TASKS)]

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.layers import LAYERS
+from api.scope import boundary_condition, read_precinct, scope_precinct
 from api.services.store import layer_version
 
 __all__ = [
@@ -42,12 +43,15 @@ def layer_versions(session: Session) -> dict[str, int]:
 
 
 def precinct_index(session: Session) -> list[dict[str, Any]]:
-    """Current precincts, ordered by code, with their bounding boxes (for the picker and zooming)."""
+    """Current precincts (the user's own only, when limited to one), ordered by code, with their bounding boxes
+    (for the picker and zooming)."""
     rows = session.execute(
         text(
             "SELECT code, name, ST_XMin(e) x0, ST_YMin(e) y0, ST_XMax(e) x1, ST_YMax(e) y1"
-            " FROM (SELECT code, name, ST_Envelope(geom) e FROM precinct WHERE valid_to IS NULL) p ORDER BY code"
-        )
+            " FROM (SELECT code, name, ST_Envelope(geom) e FROM precinct WHERE valid_to IS NULL"
+            " AND (CAST(:scope AS text) IS NULL OR code = :scope)) p ORDER BY code"
+        ),
+        {"scope": read_precinct(None)},
     ).all()
     return [{"code": r.code, "name": r.name or r.code, "bbox": [r.x0, r.y0, r.x1, r.y1]} for r in rows]
 
@@ -66,7 +70,7 @@ def grid_figures(session: Session, precinct: str | None = None) -> dict[str, Any
             WHERE g.valid_to IS NULL AND (CAST(:p AS text) IS NULL OR g.precinct_code = :p)
             """
         ),
-        {"p": precinct or None},
+        {"p": read_precinct(precinct)},
     ).all()
     return {
         "fields": ["key_places", "open_hazards", "overdue_hazards"],
@@ -88,8 +92,8 @@ def grid_detail(session: Session, code: str) -> dict[str, Any] | None:
            FROM grid WHERE valid_to IS NULL AND code = :c""",
         {"c": code},
     )
-    if grid is None:
-        return None
+    if grid is None or scope_precinct() not in (None, grid["precinct_code"]):
+        return None  # another precinct's grid: as if unknown
     grid["bbox"] = [grid.pop("x0"), grid.pop("y0"), grid.pop("x1"), grid.pop("y1")]
     district = _one(
         session,
@@ -141,17 +145,20 @@ def search_units(session: Session, query: str, limit: int = 12) -> list[dict[str
     query = query.strip()
     if not query:
         return []
+    scope = read_precinct(None)
     parts = []
     for rank, (name, layer) in enumerate(LAYERS.items()):
+        limit_to = f" AND {boundary_condition(name)}" if scope else ""
         parts.append(
-            f"""SELECT '{name}' AS layer, {rank} AS rank, code, name,
-                       ST_XMin(geom) x0, ST_YMin(geom) y0, ST_XMax(geom) x1, ST_YMax(geom) y1
-                FROM {layer.table} WHERE valid_to IS NULL
-                  AND (code ILIKE :prefix ESCAPE '\\' OR name ILIKE :inner ESCAPE '\\')"""
+            f"""SELECT '{name}' AS layer, {rank} AS rank, t.code, t.name,
+                       ST_XMin(t.geom) x0, ST_YMin(t.geom) y0, ST_XMax(t.geom) x1, ST_YMax(t.geom) y1
+                FROM {layer.table} t WHERE t.valid_to IS NULL{limit_to}
+                  AND (t.code ILIKE :prefix ESCAPE '\\' OR t.name ILIKE :inner ESCAPE '\\')"""
         )
     sql = f"SELECT * FROM ({' UNION ALL '.join(parts)}) u ORDER BY (code = :q) DESC, rank, code LIMIT :limit"
     rows = session.execute(
-        text(sql), {"q": query, "prefix": _like(query) + "%", "inner": "%" + _like(query) + "%", "limit": limit}
+        text(sql),
+        {"q": query, "prefix": _like(query) + "%", "inner": "%" + _like(query) + "%", "limit": limit, "scope": scope},
     ).all()
     return [
         {"layer": r.layer, "code": r.code, "name": r.name or r.code, "bbox": [r.x0, r.y0, r.x1, r.y1]} for r in rows
@@ -161,14 +168,18 @@ def search_units(session: Session, query: str, limit: int = 12) -> list[dict[str
 def label_points(session: Session, layer_name: str, bbox: Bbox | None = None, limit: int = 2000) -> dict[str, Any]:
     """A point inside each current unit of the layer (within ``bbox``), with code and name: where labels go."""
     layer = LAYERS[layer_name]
-    where, params = "valid_to IS NULL", dict[str, Any](limit=limit)
+    where, params = "t.valid_to IS NULL", dict[str, Any](limit=limit)
     if bbox:
-        where += " AND geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
+        where += " AND t.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)"
         params.update(x0=bbox[0], y0=bbox[1], x1=bbox[2], y1=bbox[3])
+    scope = read_precinct(None)
+    if scope:
+        where += f" AND {boundary_condition(layer_name)}"
+        params["scope"] = scope
     rows = session.execute(
         text(
-            f"SELECT code, name, ST_AsGeoJSON(ST_PointOnSurface(geom), 6) g FROM {layer.table}"
-            f" WHERE {where} ORDER BY ST_Area(geom) DESC LIMIT :limit"
+            f"SELECT t.code, t.name, ST_AsGeoJSON(ST_PointOnSurface(t.geom), 6) g FROM {layer.table} t"
+            f" WHERE {where} ORDER BY ST_Area(t.geom) DESC LIMIT :limit"
         ),
         params,
     ).all()

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api.scope import read_precinct
 from api.services.mapdata import OPEN, OVERDUE
 
 __all__ = ["patrol_tracks", "district_stats"]
@@ -33,6 +34,7 @@ def patrol_tracks(
     """One MultiLineString per patrol unit over [start, end), broken at gaps; lone fixes are left out."""
     where = ["f.ts >= :start", "f.ts < :end"]
     params: dict[str, Any] = {"start": start, "end": end}
+    precinct = read_precinct(precinct)
     if bbox:
         where.append("f.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4326)")
         params.update(x0=bbox[0], y0=bbox[1], x1=bbox[2], y1=bbox[3])
@@ -88,7 +90,7 @@ def district_stats(
         WHERE d.valid_to IS NULL AND (CAST(:precinct AS text) IS NULL OR d.precinct_code = :precinct)
         ORDER BY d.precinct_code, d.code
     """
-    rows = session.execute(text(sql), {"start": start, "end": end, "precinct": precinct or None}).mappings()
+    rows = session.execute(text(sql), {"start": start, "end": end, "precinct": read_precinct(precinct)}).mappings()
     return [{k: (int(v) if k not in _TEXT and v is not None else v) for k, v in row.items()} for row in rows]
 
 

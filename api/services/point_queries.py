@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from api.scope import read_precinct
 from api.services.hazard_queries import hazard_grid_counts
 from api.services.settings import categories
 
@@ -46,6 +47,7 @@ def key_places_geojson(
     bbox: tuple[float, float, float, float] | None = None,
 ) -> str:
     """Key places as a FeatureCollection (text); properties hold the columns, category names and attributes."""
+    precinct = read_precinct(precinct)
     cond, params = _where({"precinct_code": precinct, "grid_code": grid, "category": category}, bbox)
     names = {c["code"]: c for c in categories(session)}
     params["names"] = json.dumps({k: v.get("zh") for k, v in names.items()}, ensure_ascii=False)
@@ -69,6 +71,7 @@ def incidents_geojson(
     limit: int = 50_000,
 ) -> str:
     """Incidents with a position, ``start <= occurred_at < end``, newest first, as a FeatureCollection."""
+    precinct = read_precinct(precinct)
     cond, params = _where({"precinct_code": precinct, "type": type_}, bbox)
     cond += " AND t.geom IS NOT NULL"
     if start:
@@ -91,6 +94,7 @@ def grid_stats(
     session: Session, precinct: str | None = None, start: datetime | None = None, end: datetime | None = None
 ) -> list[dict[str, Any]]:
     """Per current grid: key places (total and by category), incidents in the window, hazards open / overdue."""
+    precinct = read_precinct(precinct)
     params = {"p": precinct, "start": start, "end": end}
     grids = session.scalars(
         text("SELECT code FROM grid WHERE valid_to IS NULL AND (CAST(:p AS text) IS NULL OR precinct_code = :p)"

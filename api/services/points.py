@@ -25,7 +25,9 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
+from api.auth import audit
 from api.errors import BadRequest
+from api.services.import_scope import check_points_scope, points_digest
 from api.services.locate import LOCATED_TABLES, locate
 from api.services.options import POINT_LAYERS, ImportOptions
 from geo.errors import FileTooLargeError, GeoError
@@ -124,10 +126,15 @@ def import_points(session: Session, layer: str, path: Path, options: ImportOptio
     try:
         import_id = record_import(session, layer, path.name, file_sha256(path), options)
         check_mode(options)
+        before = points_digest(session, layer)
         outcome = _writers()[layer](session, path, options, import_id, path.name)
+        check_points_scope(session, layer, import_id, before)
         if layer != "patrols":
             outcome["warnings"] += _outside_note(session, TABLES[layer], import_id, path.name)
         finish_import(session, import_id, outcome, outcome.pop("crs_in", None), outcome.pop("encoding", None))
+        audit.record(session, "import", f"{layer} import {import_id}",
+                     {"file": path.name, "precinct": options.precinct, "mode": options.mode,
+                      "counts": outcome.get("counts")})  # fmt: skip
         session.commit()
     except BaseException:
         session.rollback()

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from api.errors import BadRequest
 from api.layers import LAYERS, Layer
+from api.scope import boundary_condition, read_precinct, scope_key
 from api.services.store import layer_version
 
 __all__ = ["Tile", "TileCache", "get_tile", "render", "TILE_PROPERTIES"]
@@ -128,7 +129,7 @@ class TileCache:
                 shutil.rmtree(old, ignore_errors=True)
 
 
-def _sql(layer: Layer) -> str:
+def _sql(layer: Layer, scoped: bool = False) -> str:
     props = ", ".join(f"t.{c}" for c in ("code", "name", *TILE_PROPERTIES[layer.name]))
     # Simplify to a quarter of a screen pixel first (4 of 4096 tile units): invisible, and it spares
     # ST_AsMVTGeom most vertices.
@@ -140,6 +141,7 @@ def _sql(layer: Layer) -> str:
                    {props}
             FROM {layer.table} t, bounds
             WHERE t.valid_to IS NULL AND t.geom_3857 && ST_Expand(bounds.env, :margin)
+                  {"AND " + boundary_condition(layer.name) if scoped else ""}
         )
         SELECT ST_AsMVT(features.*, :name, {EXTENT}, 'geom') FROM features WHERE geom IS NOT NULL
     """
@@ -160,22 +162,25 @@ def get_tile(
     """
     _check(z, x, y)
     layer = LAYERS[layer_name]
+    # A user limited to one precinct gets tiles of that precinct only, cached apart from everyone else's.
+    scope = read_precinct(None)
+    cached_as = f"{layer_name}~{scope_key()}" if scope else layer_name
     if version is not None:
-        cached = cache.get((layer_name, version, z, x, y))
+        cached = cache.get((cached_as, version, z, x, y))
         if cached is not None:
             return Tile(cached, version)
     version = layer_version(session, layer_name)
-    key = (layer_name, version, z, x, y)
+    key = (cached_as, version, z, x, y)
     cached = cache.get(key)
     if cached is not None:
         return Tile(cached, version)
-    data = render(session, layer, z, x, y)
+    data = render(session, layer, z, x, y, precinct=scope)
     cache.put(key, data)
     return Tile(data, version)
 
 
-def render(session: Session, layer: Layer, z: int, x: int, y: int) -> bytes:
-    """One tile of the layer's current rows, from PostGIS."""
+def render(session: Session, layer: Layer, z: int, x: int, y: int, precinct: str | None = None) -> bytes:
+    """One tile of the layer's current rows (of ``precinct`` only, when given), from PostGIS."""
     tile_m = _WORLD / 2**z
     params = {
         "z": z,
@@ -184,5 +189,6 @@ def render(session: Session, layer: Layer, z: int, x: int, y: int) -> bytes:
         "name": layer.name,
         "tol": tile_m / EXTENT * 4,
         "margin": tile_m * BUFFER / EXTENT,
+        "scope": precinct,
     }
-    return bytes(session.scalar(text(_sql(layer)), params) or b"")
+    return bytes(session.scalar(text(_sql(layer, scoped=precinct is not None)), params) or b"")

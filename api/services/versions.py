@@ -9,8 +9,10 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
+from api.auth import audit
 from api.errors import BadRequest, NotFound
 from api.layers import LAYERS
+from api.scope import check_write, scope_precinct
 from api.services.points import relocate_all
 
 __all__ = ["list_imports", "revert"]
@@ -24,10 +26,11 @@ def list_imports(session: Session, layer: str | None = None, limit: int = 100) -
             SELECT id, layer, mode, precinct_scope, file_name, sha256, crs_in, encoding, counts, repairs,
                    warnings, created_by, created_at
             FROM boundary_import WHERE (CAST(:layer AS text) IS NULL OR layer = :layer)
+              AND (CAST(:scope AS text) IS NULL OR precinct_scope = :scope)
             ORDER BY id DESC LIMIT :limit
             """
         ),
-        {"layer": layer, "limit": limit},
+        {"layer": layer, "limit": limit, "scope": scope_precinct()},
     ).mappings()
     return [dict(row) for row in rows]
 
@@ -43,6 +46,7 @@ def revert(session: Session, import_id: int, user: str = "system") -> dict[str, 
     ).first()
     if target is None:
         raise NotFound(f"no import with id {import_id}: see `jingwang versions`")
+    check_write(None)  # a revert rewrites the whole layer: every precinct
     if target.layer not in LAYERS:
         raise BadRequest(f"import {import_id} loaded {target.layer}, which has no versions to go back to")
     layer = LAYERS[target.layer]
@@ -81,6 +85,7 @@ def revert(session: Session, import_id: int, user: str = "system") -> dict[str, 
         {"n": opened, "c": closed, "i": new_id},
     )
     relocate_all(session)
+    audit.record(session, "revert", f"import {import_id}", {"layer": layer.name, "new_import": new_id})
     session.commit()
     return {
         "layer": layer.name,

@@ -83,9 +83,11 @@ def test_demo_rows_are_routed_and_valid(demo_session):
     assert 1 < days.total_seconds() / 86400 <= 2
 
 
-def test_demo_command(runner):
+def test_demo_command(runner, tmp_path):
+    runner.app.config["JINGWANG_HOME"] = str(tmp_path)  # demo-users.txt goes there, not into the real home
     result = runner.invoke("demo")
     assert result.exit_code == 0, result.output
     assert "precincts: loaded 11" in result.stderr
     again = runner.invoke("demo")
     assert "precincts: unchanged (11 current)" in again.stderr
+    assert "demo-admin" in result.stdout and again.stdout == result.stdout  # the same demo passwords

@@ -21,6 +21,9 @@ TABLES = {
     "hazard_event",
     "incident",
     "setting",
+    "app_user",
+    "api_token",
+    "audit_log",
 }
 
 
@@ -40,7 +43,15 @@ def test_upgrade_and_downgrade_on_an_empty_database(cluster):
             gist = conn.scalars(
                 text("SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%USING gist (geom)%'")
             ).all()
-            assert set(gist) == TABLES - {"boundary_import", "hazard_event", "setting", "patrol_fix"}
+            assert set(gist) == TABLES - {
+                "boundary_import",
+                "hazard_event",
+                "setting",
+                "patrol_fix",
+                "app_user",
+                "api_token",
+                "audit_log",
+            }
             srid = conn.scalar(text("SELECT Find_SRID('public', 'grid', 'geom')"))
             assert srid == 4326
         with engine.begin() as conn:
@@ -48,7 +59,7 @@ def test_upgrade_and_downgrade_on_an_empty_database(cluster):
             assert _tables(conn) == set()
         with engine.begin() as conn:
             upgrade(conn)  # and up again from nothing
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
+            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
     finally:
         engine.dispose()
         admin = create_engine(cluster.url("postgres"), isolation_level="AUTOCOMMIT")

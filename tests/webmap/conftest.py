@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,6 +24,8 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from api import create_app
+from api.auth.passwords import generate_password
+from api.auth.users import add_user, new_token
 from api.cluster import Cluster
 from tests.conftest import _drop_database, _new_database
 from webmap.assets import missing_vendor_files
@@ -51,9 +54,45 @@ def web_engine(cluster: Cluster) -> Iterator[Engine]:
     _drop_database(cluster, name, engine)
 
 
-def make_live_app(engine: Engine, **config: object) -> Flask:
+@dataclass(frozen=True)
+class Account:
+    name: str
+    password: str
+    token: str
+
+
+_ACCOUNTS: dict[str, Account] = {}
+
+
+def browser_account(engine: Engine) -> Account:
+    """The admin the browser tests act as, committed in ``engine``'s database (made once per database)."""
+    key = engine.url.render_as_string(hide_password=False)
+    if key not in _ACCOUNTS:
+        password = generate_password()
+        with Session(engine) as session:
+            add_user(session, "browser-admin", "admin", password=password)
+            _ACCOUNTS[key] = Account("browser-admin", password, new_token(session, "browser-admin"))
+    return _ACCOUNTS[key]
+
+
+def _with_token(app: Flask, token: str) -> None:
+    """Requests that bring no credentials of their own (a bare browser context, a test client) act as ``token``'s
+    user; a request with a sign-in cookie or its own Authorization header is left as it is."""
+    inner = app.wsgi_app
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> Any:
+        if "HTTP_AUTHORIZATION" not in environ and "session=" not in environ.get("HTTP_COOKIE", ""):
+            environ["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+        return inner(environ, start_response)
+
+    app.wsgi_app = wsgi  # type: ignore[method-assign]
+
+
+def make_live_app(engine: Engine, *, sign_in: bool = True, **config: object) -> Flask:
     app = create_app({"TESTING": True, "DATABASE_URL": engine.url.render_as_string(hide_password=False), **config})
     app.extensions["jingwang"] = {"engine": engine}
+    if sign_in:
+        _with_token(app, browser_account(engine).token)
     return app
 
 
@@ -150,9 +189,29 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+def sign_in_state(browser: Browser, server: LiveServer, account: Account) -> Any:
+    """Cookies of a browser signed in through the form."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(server.url + "/login")
+    page.fill("input[name=name]", account.name)
+    page.fill("input[name=password]", account.password)
+    page.click("button[type=submit]")
+    page.wait_for_url(server.url + "/")
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+@pytest.fixture(scope="session")
+def signed_in(browser: Browser, live_server: LiveServer, web_engine: Engine) -> Any:
+    return sign_in_state(browser, live_server, browser_account(web_engine))
+
+
 @pytest.fixture
-def page(browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+def page(browser: Browser, live_server: LiveServer, signed_in: Any, request: pytest.FixtureRequest) -> Iterator[Page]:
+    # Signed in with the cookie, as people are: the pages' changes then go through the CSRF check.
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN", storage_state=signed_in)
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.watch = watch_page(page, urlsplit(live_server.url).netloc)  # type: ignore[attr-defined]

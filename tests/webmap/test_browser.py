@@ -99,6 +99,10 @@ def test_layer_toggles_change_what_is_drawn(page: Page, live_server: LiveServer)
     expect(page.locator(".jw-pin-hazard").first).to_be_attached()
     control.get_by_text("巡逻轨迹", exact=True).click()
     page.wait_for_function("() => JW.app.layers.patrols.getLayers().length > 0")
+    control.get_by_text("警情", exact=True).click()  # incidents of the window, by type
+    expect(page.locator(".jw-pin-incident, .leaflet-marker-pane .marker-cluster").first).to_be_attached()
+    expect(page.locator("#jw-legend")).to_contain_text("诈骗")
+    assert "incidents" in page.url
     page.get_by_label("重点场所").first.check()  # grid colouring by key places
     page.wait_for_function("() => JW.gridStyle.mode === 'keyplaces'")
     expect(page.locator("#jw-legend")).to_contain_text("3 处及以上重点场所")
@@ -320,6 +324,30 @@ def test_report_a_hazard_on_the_map(page: Page, live_server: LiveServer):
     detail = page.request.get(f"{live_server.url}/api/hazards/{code}").json()
     assert detail["grid_code"] == "130133-01-W001" and detail["title"] == "<b>楼道</b>堆放杂物"
     assert detail["state"] == "reported" and detail["category"] == "fire"
+    page.watch.assert_clean()  # type: ignore[attr-defined]
+
+
+def test_a_hazard_moves_through_its_lifecycle_from_the_list(page: Page, live_server: LiveServer, api: FlaskClient):
+    listed = api.get("/api/hazards", query_string={"state": "reported"}).get_json()["features"]
+    code = listed[0]["properties"]["code"]
+    open_page(page, live_server, f"/hazards?state=reported&hazard={code}")  # the open hazard is in the URL
+    detail = page.locator("#jw-hazard-detail")
+    expect(detail).to_be_visible()
+    expect(page.locator("#jw-hazard-events li").first).to_contain_text("已上报")
+    actions = page.locator("#jw-hazard-actions button")
+    expect(actions).to_have_text(["研判", "不予受理"])
+    page.locator("#jw-hazard-move textarea[name=note]").fill("<i>核实</i>属实")
+    actions.filter(has_text="研判").click()
+    expect(detail).to_have_attribute("data-state", "assessed")
+    expect(page.locator("#jw-hazard-events li").last).to_contain_text("<i>核实</i>属实")  # shown as text
+    expect(page.locator(f"#jw-hazard-table tr[data-code='{code}']")).to_have_count(0)  # no longer "reported"
+    page.locator("#jw-hazard-move input[name=assignee]").fill("消防专干")
+    page.locator("#jw-hazard-actions button", has_text="推送处置").click()
+    expect(detail).to_have_attribute("data-state", "dispatched")
+    stored = api.get(f"/api/hazards/{code}").get_json()
+    assert stored["state"] == "dispatched" and stored["assignee"] == "消防专干"
+    assert [e["to"] for e in stored["events"]][-2:] == ["assessed", "dispatched"]
+    assert stored["events"][-2]["note"] == "<i>核实</i>属实"
     page.watch.assert_clean()  # type: ignore[attr-defined]
 
 

@@ -58,6 +58,13 @@
 
   /* JSON from our API; a failure becomes an Error carrying the API's own message. */
   JW.getJSON = async function (url, options) {
+    options = Object.assign({}, options);
+    var method = (options.method || "GET").toUpperCase();
+    if (method !== "GET" && method !== "HEAD") {
+      /* Changes made with the sign-in cookie carry the page's CSRF token. */
+      var meta = document.querySelector('meta[name="csrf-token"]');
+      options.headers = Object.assign({}, options.headers, { "X-CSRF-Token": meta ? meta.content : "" });
+    }
     var response = await fetch(url, options);
     var body = null;
     try { body = await response.json(); } catch (e) { body = null; }
@@ -115,6 +122,7 @@
       other: N_("Other"),
     },
     hazard: { traffic: N_("Traffic"), fire: N_("Fire"), building: N_("Building safety"), public_order: N_("Public order"), other: N_("Other") },
+    incident: { theft: N_("Theft"), fraud: N_("Fraud"), dispute: N_("Dispute"), fight: N_("Fight"), traffic: N_("Traffic"), other: N_("Other") },
     state: {
       reported: N_("Reported"), assessed: N_("Assessed"), dispatched: N_("Dispatched"), resolved: N_("Resolved"), closed: N_("Closed"),
       rejected: N_("Rejected"),

@@ -9,11 +9,11 @@
   var layers = {
     precincts: bounds.layers.precincts, districts: bounds.layers.districts, grids: bounds.layers.grids,
     labels: bounds.layers.labels, keyplaces: JW.overlays.keyPlaces(map), hazards: JW.overlays.hazards(map),
-    patrols: JW.overlays.patrols(map),
+    incidents: JW.overlays.incidents(map), patrols: JW.overlays.patrols(map),
   };
   var NAMES = {
     precincts: JW.N_("Precincts"), districts: JW.N_("Police districts"), grids: JW.N_("Grids"), labels: JW.N_("Names"), keyplaces: JW.N_("Key places"),
-    hazards: JW.N_("Open hazards"), patrols: JW.N_("Patrol tracks"),
+    hazards: JW.N_("Open hazards"), incidents: JW.N_("Incidents"), patrols: JW.N_("Patrol tracks"),
   };
 
   function escapeText(text) { var d = document.createElement("div"); d.textContent = text; return d.innerHTML; }
@@ -102,6 +102,13 @@
       });
       box.appendChild(legendRow("#c62828", t("Overdue (red border, !)"), "line"));
     }
+    if (map.hasLayer(layers.incidents)) {
+      box.appendChild(JW.el("h3", { text: t("Incidents") }));
+      Object.keys(JW.overlays.INCIDENT_COLORS).forEach(function (c) {
+        var label = JW.label("incident", c);
+        box.appendChild(legendRow(JW.el("div", { class: "jw-pin", style: "background:" + JW.overlays.INCIDENT_COLORS[c] }, [JW.overlays.glyph(label)]), label, "pin"));
+      });
+    }
     if (map.hasLayer(layers.patrols)) box.appendChild(legendRow("#1565c0", t("Patrol track (one colour per unit)"), "line"));
   }
 
@@ -157,7 +164,7 @@
     bounds.restyle();
     var b = precinctBounds(code);
     if (b) map.fitBounds(b);
-    layers.keyplaces.reload(); layers.hazards.reload(); layers.patrols.reload();
+    layers.keyplaces.reload(); layers.hazards.reload(); layers.incidents.reload(); layers.patrols.reload();
     if (S.mode === "status" || S.mode === "coverage") setStyle(S.mode);
     if (JW.app.onPrecinct) JW.app.onPrecinct(code);
   });
@@ -184,7 +191,7 @@
     input.value = JW.state.get(key, cfg.view[key]);
     input.addEventListener("change", function () {
       var p = {}; p[key] = input.value; JW.state.set(p);
-      layers.patrols.reload();
+      layers.patrols.reload(); layers.incidents.reload();
       if (S.mode === "coverage") setStyle("coverage");
     });
   });

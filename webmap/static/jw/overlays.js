@@ -11,6 +11,9 @@
   var STATE_COLORS = {
     reported: "#f9a825", assessed: "#fb8c00", dispatched: "#e53935", resolved: "#43a047", closed: "#9e9e9e", rejected: "#bdbdbd",
   };
+  var INCIDENT_COLORS = {
+    theft: "#5e35b1", fraud: "#00897b", dispute: "#f57c00", fight: "#c62828", traffic: "#1e88e5", other: "#616161",
+  };
   var UNIT_COLORS = ["#1565c0", "#2e7d32", "#6a1b9a", "#ef6c00", "#00838f", "#ad1457", "#4e342e", "#283593"];
 
   function popup(title, rows) {
@@ -63,6 +66,7 @@
   JW.overlays = {
     CATEGORY_COLORS: CATEGORY_COLORS,
     STATE_COLORS: STATE_COLORS,
+    INCIDENT_COLORS: INCIDENT_COLORS,
     pin: pin,
     glyph: glyph,
 
@@ -89,6 +93,22 @@
           [JW.t("Overdue"), p.overdue ? JW.t("Yes") : null, "jw-bad"],
           [JW.t("Grid"), p.grid_code],
         ]));
+      });
+    },
+
+    /* Incidents of the chosen window (警情), by type. */
+    incidents: function (map) {
+      return pointLayer(map, function (b) {
+        return JW.url(JW.config.urls.incidents, {
+          bbox: bboxOf(b), precinct: JW.state.precinct(),
+          from: JW.state.get("from", JW.config.view.from), to: JW.state.get("to", JW.config.view.to),
+        });
+      }, function (f) {
+        var p = f.properties, label = JW.label("incident", p.type);
+        return L.marker(latlng(f), { icon: pin(INCIDENT_COLORS[p.type] || "#616161", glyph(label), "jw-pin-incident"), title: p.description || label })
+          .bindPopup(popup(p.description || label, [
+            [JW.t("Type"), label], [JW.t("Time"), JW.fmt.time(p.occurred_at)], [JW.t("Code"), p.code], [JW.t("Grid"), p.grid_code],
+          ]));
       });
     },
 

@@ -120,6 +120,59 @@
     link.remove();
   });
   document.getElementById("jw-print").addEventListener("click", function () { window.print(); });
+
+  /* The coverage report (XLSX, CSV, PDF, GeoJSON) is made on the server; it is fetched in the background so the
+     page stays usable while a long report is generated, then saved under the server's file name. */
+  var reportBox = document.getElementById("jw-coverage-report");
+  var reportStatus = document.getElementById("jw-report-status");
+  var reportButtons = reportBox.querySelectorAll(".jw-report-download");
+
+  function savedName(response, format) {
+    var header = response.headers.get("Content-Disposition") || "";
+    var utf8 = /filename\*=UTF-8''([^;]+)/i.exec(header);
+    if (utf8) return decodeURIComponent(utf8[1]);
+    var plain = /filename="([^"]+)"/i.exec(header);
+    return plain ? plain[1] : "coverage-report." + format;
+  }
+
+  function reportMessage(kind, text) {
+    JW.clear(reportStatus).appendChild(el("span", { class: kind, text: text }));
+  }
+
+  async function downloadReport(format) {
+    var p = params();
+    var url = JW.url(cfg.apis.reports.replace(/\.xlsx$/, "." + format),
+                     { precinct: p.precinct, from: p.from, to: p.to, lang: document.getElementById("jw-report-lang").value });
+    reportButtons.forEach(function (b) { b.disabled = true; });
+    reportBox.setAttribute("aria-busy", "true");
+    reportMessage("jw-note", t("Generating the %(format)s report…", { format: format.toUpperCase() }));
+    try {
+      var response = await fetch(url);
+      if (!response.ok) {
+        var body = null;
+        try { body = await response.json(); } catch (e) { body = null; }
+        throw new Error(body && body.error ? body.error.message : response.status + " " + response.statusText);
+      }
+      var name = savedName(response, format);
+      var blob = await response.blob();
+      var link = el("a", { href: URL.createObjectURL(blob), download: name });
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () { URL.revokeObjectURL(link.href); }, 60000);
+      reportMessage("jw-ok", t("Downloaded %(name)s", { name: name }));
+    } catch (error) {
+      reportMessage("jw-error", t("Could not make the report: %(reason)s", { reason: error.message }));
+    } finally {
+      reportButtons.forEach(function (b) { b.disabled = false; });
+      reportBox.removeAttribute("aria-busy");
+    }
+  }
+
+  if (cfg.apis.reports) {
+    reportBox.hidden = false;
+    reportButtons.forEach(function (b) { b.addEventListener("click", function () { downloadReport(b.dataset.format); }); });
+  }
   form.addEventListener("change", load);
   JW.state.onPrecinct(load);
   load().then(function () { document.body.dataset.ready = "1"; });

@@ -1,0 +1,175 @@
+"""Join the services' documents into the report's rows (pure: documents in, :class:`Report` out).
+
+Every figure is taken from the service that computes it: statuses and alignment rates from the alignment
+document, coverage (per grid and aggregated) from the coverage document, counts from the grid statistics and
+hazard queries, the 两个40% check from the workload document. Only sums and the per-district alignment rate
+(whole grids among the grids filed under the district) are added here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import geopandas as gpd
+
+__all__ = ["assemble"]
+
+Doc = dict[str, Any]
+_WINDOW = ("opened", "closed", "overdue")
+
+
+def _by_code(items: list[Doc]) -> dict[str, Doc]:
+    return {str(item["code"]): item for item in items}
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None or value != value else int(value)
+
+
+def _grid_rows(shapes: dict[str, gpd.GeoDataFrame], aligned: Doc, covered: Doc, counts: dict[str, Doc],
+               open_counts: dict[str, dict[str, int]]) -> list[Doc]:  # fmt: skip
+    grids = shapes["grids"]
+    names = {k: dict(zip(shapes[k]["code"], shapes[k]["name"], strict=True)) for k in ("districts", "precincts")}
+    status, coverage = _by_code(aligned["grids"]), _by_code(covered["grids"])
+    rows = []
+    for g in grids.drop(columns="geometry").to_dict("records"):
+        code = str(g["code"])
+        a, c, n = status.get(code, {}), coverage.get(code, {}), counts.get(code, {})
+        shares = a.get("shares") or []
+        hz = open_counts.get(code, {})
+        rows.append({
+            "precinct": g["precinct_code"], "precinct_name": names["precincts"].get(g["precinct_code"]),
+            "district": g["district_code"], "district_name": names["districts"].get(g["district_code"]),
+            "code": code, "name": g["name"], "community": g["community"], "township": g["township"],
+            "area_km2": round(float(c.get("area_m2", 0.0)) / 1e6, 4),
+            "status": a.get("status"), "owner": a.get("owner"),
+            "top_share": shares[0]["share"] if shares else 0.0,
+            "households": _int(g["households"]), "population": _int(g["population"]),
+            "key_places": int(n.get("key_places", 0)), "incidents": int(n.get("incidents", 0)),
+            "coverage": c.get("coverage"), "last_patrol_at": c.get("last_patrol_at"),
+            "fixes": c.get("fixes"), "minutes": c.get("minutes"),
+            "key_places_visited": c.get("key_places_visited"),
+            "open_hazards": hz.get("open", 0), "overdue_hazards": hz.get("overdue", 0),
+        })  # fmt: skip
+    rows.sort(key=lambda r: (r["precinct"] or "", r["district"] or "", r["code"]))
+    return rows
+
+
+def _window_counts(hazards: list[Doc], key: str) -> dict[str, Counter[str]]:
+    out: dict[str, Counter[str]] = {}
+    for h in hazards:
+        counter = out.setdefault(str(h[key]), Counter())
+        counter.update(flag for flag in _WINDOW if h[flag])
+    return out
+
+
+def _coverage_figures(entry: Doc | None) -> Doc:
+    entry = entry or {}
+    return {
+        "coverage": entry.get("coverage"),
+        "mean_coverage": entry.get("mean_coverage"),
+        "min_coverage": entry.get("min_coverage"),
+        "grids_not_patrolled": entry.get("grids_not_patrolled", 0),
+        "key_places_visited": entry.get("key_places_visited"),
+    }
+
+
+def _sums(rows: list[Doc]) -> Doc:
+    whole = sum(1 for r in rows if r["status"] == "whole")
+    return {
+        "grids": len(rows),
+        "whole": whole,
+        "area_km2": round(sum(r["area_km2"] for r in rows), 4),
+        "households": sum(r["households"] or 0 for r in rows),
+        "key_places": sum(r["key_places"] for r in rows),
+        "incidents": sum(r["incidents"] for r in rows),
+        "open_hazards": sum(r["open_hazards"] for r in rows),
+        "overdue_hazards": sum(r["overdue_hazards"] for r in rows),
+    }
+
+
+def _hazard_figures(counter: Counter[str] | None) -> Doc:
+    counter = counter or Counter()
+    return {f"hazards_{flag}": counter[flag] for flag in _WINDOW}
+
+
+def _group(grids: list[Doc], key: str) -> dict[str, list[Doc]]:
+    out: dict[str, list[Doc]] = {}
+    for g in grids:
+        out.setdefault(str(g[key]), []).append(g)
+    return out
+
+
+def _district_rows(shapes: dict[str, gpd.GeoDataFrame], grids: list[Doc], covered: Doc,
+                   hazards: list[Doc]) -> list[Doc]:  # fmt: skip
+    cov, hz = _by_code(covered["districts"]), _window_counts(hazards, "district_code")
+    groups = _group(grids, "district")
+    pnames = dict(zip(shapes["precincts"]["code"], shapes["precincts"]["name"], strict=True))
+    rows = []
+    for d in shapes["districts"].drop(columns="geometry").to_dict("records"):
+        sums = _sums(groups.get(str(d["code"]), []))
+        rate = round(sums["whole"] / sums["grids"], 4) if sums["grids"] else None
+        rows.append({
+            "precinct": d["precinct_code"], "precinct_name": pnames.get(d["precinct_code"]),
+            "code": str(d["code"]), "name": d["name"], "officer": d["officer"], "auxiliaries": _int(d["auxiliaries"]),
+            **sums, "alignment_rate": rate, **_coverage_figures(cov.get(str(d["code"]))),
+            **_hazard_figures(hz.get(str(d["code"]))),
+        })  # fmt: skip
+    rows.sort(key=lambda r: (r["precinct"] or "", r["code"]))
+    return rows
+
+
+def _precinct_rows(shapes: dict[str, gpd.GeoDataFrame], grids: list[Doc], aligned: Doc, covered: Doc,
+                   hazards: list[Doc], staffing: Doc) -> list[Doc]:  # fmt: skip
+    align, cov = _by_code(aligned.get("precincts", [])), _by_code(covered["precincts"])
+    staff, hz = _by_code(staffing.get("precincts", [])), _window_counts(hazards, "precinct_code")
+    groups, parents = _group(grids, "precinct"), Counter(str(c) for c in shapes["districts"]["precinct_code"])
+    rows = []
+    for p in shapes["precincts"].drop(columns="geometry").to_dict("records"):
+        code = str(p["code"])
+        s = staff.get(code, {})
+        rows.append({
+            "code": code, "name": p["name"],
+            "districts": parents[code], **_sums(groups.get(code, [])),
+            "alignment_rate": align.get(code, {}).get("alignment_rate"),
+            **_coverage_figures(cov.get(code)), **_hazard_figures(hz.get(code)),
+            "police": s.get("police"), "community_police": s.get("officers"),
+            "community_police_share": s.get("community_police_share"), "two_40": s.get("two_40", "unknown"),
+        })  # fmt: skip
+    return rows
+
+
+def _summary(grids: list[Doc], aligned: Doc, hazards: list[Doc], districts: int, precincts: list[Doc]) -> Doc:
+    area = sum(g["area_km2"] for g in grids)
+    places = sum(g["key_places"] for g in grids)
+    visited = sum(g["key_places"] * (g["key_places_visited"] or 0.0) for g in grids)
+    # One precinct: its own rate (the document's summary also counts neighbouring grids it looked at).
+    rate = precincts[0]["alignment_rate"] if len(precincts) == 1 else aligned.get("summary", {}).get("alignment_rate")
+    cov = [g["coverage"] or 0.0 for g in grids]
+    weighted = sum(g["area_km2"] * (g["coverage"] or 0.0) for g in grids)
+    return {
+        "precincts": len(precincts),
+        "districts": districts,
+        **_sums(grids),
+        "alignment_rate": rate,
+        "coverage": round(weighted / area, 4) if area else None,
+        "mean_coverage": round(sum(cov) / len(cov), 4) if cov else None,
+        "min_coverage": round(min(cov), 4) if cov else None,
+        "grids_not_patrolled": sum(1 for c in cov if c == 0),
+        **_hazard_figures(Counter(flag for h in hazards for flag in _WINDOW if h[flag])),
+        "key_places_visited": round(visited / places, 4) if places else None,
+    }
+
+
+def assemble(shapes: dict[str, gpd.GeoDataFrame], aligned: Doc, covered: Doc, counts: dict[str, Doc],
+             open_counts: dict[str, dict[str, int]], hazards: list[Doc], staffing: Doc) -> Any:  # fmt: skip
+    """The :class:`~api.services.reports.model.Report` (meta filled in by the caller)."""
+    from api.services.reports.model import Report
+
+    grids = _grid_rows(shapes, aligned, covered, counts, open_counts)
+    districts = _district_rows(shapes, grids, covered, hazards)
+    precincts = _precinct_rows(shapes, grids, aligned, covered, hazards, staffing)
+    summary = _summary(grids, aligned, hazards, len(districts), precincts)
+    geoms = {name: frame[["code", "geometry"]] for name, frame in shapes.items()}
+    return Report({"fixes": covered.get("fixes", 0)}, summary, grids, districts, precincts, hazards, geoms)

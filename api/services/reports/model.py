@@ -1,0 +1,164 @@
+"""The coverage report model: plain rows per grid, district and precinct for a window, built from the alignment,
+coverage and hazard services, plus the meta data every format prints (window, layer versions, hash).
+
+The figures are a function of the stored data and the window only: hazards count as of the window's end, not
+the clock, and the content hash covers the figures, not the generation time, so two runs agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from api.errors import BadRequest, NotFound
+from api.services.alignment import StateCache, alignment, workload_doc
+from api.services.coverage import coverage_document
+from api.services.hazard_queries import hazard_grid_counts
+from api.services.point_queries import grid_stats
+from api.services.store import layer_version, load_layer
+from geo.coverage import DEFAULT_RADIUS_M
+from geo.times import get_zone
+
+__all__ = ["Report", "Progress", "STAGES", "build_report", "default_window", "content_hash"]
+
+Progress = Callable[[str], None]
+STAGES = ("alignment", "coverage", "hazards", "staffing", "figures")
+
+_HAZARDS = """
+    SELECT h.code, h.title, h.category, h.severity, h.state, h.precinct_code, h.district_code, h.grid_code,
+           h.grid_worker, h.officer, h.reported_at, h.due_at, r.at AS done_at, c.at AS closed_at
+    FROM hazard h
+    LEFT JOIN LATERAL (SELECT min(at) AS at FROM hazard_event
+                       WHERE hazard_id = h.id AND to_state IN ('resolved', 'closed')) r ON TRUE
+    LEFT JOIN LATERAL (SELECT max(at) AS at FROM hazard_event WHERE hazard_id = h.id AND to_state = 'closed') c ON TRUE
+    WHERE h.reported_at < :end AND (CAST(:p AS text) IS NULL OR h.precinct_code = :p)
+    ORDER BY h.reported_at, h.code
+"""
+
+
+@dataclass
+class Report:
+    """Everything a writer needs. ``grids``/``districts``/``precincts``/``hazards`` are lists of plain dicts."""
+
+    meta: dict[str, Any]
+    summary: dict[str, Any]
+    grids: list[dict[str, Any]]
+    districts: list[dict[str, Any]]
+    precincts: list[dict[str, Any]]
+    hazards: list[dict[str, Any]]
+    shapes: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)  # layer -> code + geometry (EPSG:4326)
+
+
+def content_hash(report: Report) -> str:
+    """sha256 of the canonical JSON of the figures (not of the generation time)."""
+    figures = {k: getattr(report, k) for k in ("summary", "grids", "districts", "precincts", "hazards")}
+    figures["window"] = [report.meta["from"], report.meta["to"]]
+    blob = json.dumps(figures, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def default_window(session: Session, tz: str | None = None) -> tuple[datetime, datetime]:
+    """The 7 days up to the end of the day of the last stored patrol (of today when there is none)."""
+    zone = get_zone(tz)
+    last = session.scalar(text("SELECT max(ts) FROM patrol_fix"))
+    day = (last or datetime.now(timezone.utc)).astimezone(zone).date() + timedelta(days=1)
+    end = datetime(day.year, day.month, day.day, tzinfo=zone)
+    return end - timedelta(days=7), end
+
+
+def _iso(value: Any, zone: Any) -> str | None:
+    return None if value is None or pd.isna(value) else value.astimezone(zone).isoformat()
+
+
+def _hazard_rows(session: Session, start: datetime, end: datetime, precinct: str | None, zone: Any) -> list[dict]:
+    """The hazards reported before the window's end and not closed before its start (rejected ones only when
+    reported in the window), with window flags."""
+    out = []
+    for h in session.execute(text(_HAZARDS), {"end": end, "p": precinct}).mappings():
+        if h["closed_at"] is not None and h["closed_at"] < start:
+            continue
+        if h["state"] == "rejected" and h["reported_at"] < start:
+            continue
+        due, done = h["due_at"], h["done_at"]
+        late = due is not None and h["state"] != "rejected" and (done is None or done > due)
+        out.append({
+            **{k: h[k] for k in ("code", "title", "category", "severity", "state", "precinct_code",
+                                 "district_code", "grid_code", "grid_worker", "officer")},
+            "reported_at": _iso(h["reported_at"], zone),
+            "due_at": _iso(due, zone),
+            "closed_at": _iso(h["closed_at"], zone),
+            "opened": start <= h["reported_at"] < end,
+            "closed": h["closed_at"] is not None and start <= h["closed_at"] < end,
+            "overdue": late and start <= due < end,
+            "overdue_at_end": late and due < end and h["state"] not in ("closed", "rejected")
+            and (done is None or done >= end),
+        })  # fmt: skip
+    return out
+
+
+def _layers(session: Session, precinct: str | None) -> dict[str, gpd.GeoDataFrame]:
+    where, params = ("t.precinct_code = :p", {"p": precinct}) if precinct else ("", {})
+    shapes = {name: load_layer(session, name, where=where, params=params) for name in ("grids", "districts")}
+    pwhere, pparams = ("t.code = :p", {"p": precinct}) if precinct else ("", {})
+    shapes["precincts"] = load_layer(session, "precincts", where=pwhere, params=pparams)
+    return shapes
+
+
+def build_report(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    *,
+    precinct: str | None = None,
+    radius: float = DEFAULT_RADIUS_M,
+    tolerance: float = 0.01,
+    timezone_name: str | None = None,
+    cache: StateCache | None = None,
+    progress: Progress | None = None,
+) -> Report:
+    """The report for ``[start, end)``, of one precinct or (None) the whole city. ``progress`` hears each stage."""
+    from api.services.reports.figures import assemble
+
+    step = progress or (lambda _stage: None)
+    zone = get_zone(timezone_name)
+    if precinct is not None and not session.scalar(
+        text("SELECT 1 FROM precinct WHERE code = :p AND valid_to IS NULL"), {"p": precinct}
+    ):
+        raise NotFound(f"no precinct with code {precinct!r}")
+    if end <= start:
+        raise BadRequest(f"the window is empty: from {start.isoformat()} is not before to {end.isoformat()}")
+    cache = cache or StateCache()
+    step("alignment")
+    aligned = alignment(session, tolerance=tolerance, precinct=precinct, cache=cache, findings=False)
+    step("coverage")
+    covered = coverage_document(session, start, end, radius=radius, precinct=precinct, timezone=timezone_name)
+    step("hazards")
+    counts = {g["code"]: g for g in grid_stats(session, precinct, start, end)}
+    open_counts = hazard_grid_counts(session, precinct, now=end)
+    hazards = _hazard_rows(session, start, end, precinct, zone)
+    step("staffing")
+    staffing = workload_doc(session, precinct=precinct, tolerance=tolerance, cache=cache, start=start, end=end)
+    step("figures")
+    shapes = _layers(session, precinct)
+    report = assemble(shapes, aligned, covered, counts, open_counts, hazards, staffing)
+    report.meta.update(
+        precinct=precinct,
+        precinct_name=report.precincts[0]["name"] if precinct and report.precincts else None,
+        **{"from": start.astimezone(zone).isoformat(), "to": end.astimezone(zone).isoformat()},
+        timezone=str(zone),
+        radius_m=radius,
+        tolerance=tolerance,
+        versions={name: layer_version(session, name) for name in ("precincts", "districts", "grids")},
+        generated_at=datetime.now(zone).replace(microsecond=0).isoformat(),
+    )
+    report.meta["hash"] = content_hash(report)
+    return report

@@ -1,0 +1,138 @@
+"""Run by QGIS's own Python (/usr/bin/python3 with python3-qgis), headless: open jingwang's grids as an OAPIF layer
+and as a vector tile layer, and print what QGIS saw as one JSON document.
+
+    QT_QPA_PLATFORM=offscreen /usr/bin/python3 qgis_probe.py OGC_URL TILE_TEMPLATE TOKEN
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from urllib.parse import quote
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from qgis.core import (  # noqa: E402
+    Qgis,
+    QgsApplication,
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsMapRendererSequentialJob,
+    QgsMapSettings,
+    QgsNetworkAccessManager,
+    QgsPalLayerSettings,
+    QgsProject,
+    QgsRectangle,
+    QgsVectorLayer,
+    QgsVectorTileBasicLabeling,
+    QgsVectorTileBasicLabelingStyle,
+    QgsVectorTileLayer,
+    QgsVectorTileRenderer,
+)
+from qgis.PyQt.QtCore import QSize  # noqa: E402
+
+
+class Collect(QgsVectorTileRenderer):
+    """Draws nothing; records the code of every grid QGIS decoded from the tiles."""
+
+    keep: list[Collect] = []  # clones handed to QGIS stay alive here
+
+    def __init__(self, codes: set[str]) -> None:
+        super().__init__()
+        self.codes = codes
+
+    def type(self) -> str:
+        return "jingwang-collect"
+
+    def clone(self) -> Collect:
+        twin = Collect(self.codes)
+        Collect.keep.append(twin)
+        return twin
+
+    def startRender(self, context, tile_zoom, tile_range) -> None:
+        pass
+
+    def stopRender(self, context) -> None:
+        pass
+
+    def requiredLayers(self, context, tile_zoom) -> set[str]:
+        return {"grids"}
+
+    def renderTile(self, tile, context) -> None:
+        for feature in tile.layerFeatures("grids"):
+            self.codes.add(str(feature["code"]))
+
+    def writeXml(self, element, context) -> None:
+        pass
+
+    def readXml(self, element, context) -> None:
+        pass
+
+
+def _oapif(ogc_url: str) -> dict:
+    layer = QgsVectorLayer(f"url='{ogc_url}' typename='grids' pageSize='1000'", "grids", "OAPIF")
+    if not layer.isValid():
+        return {"valid": False, "error": layer.error().summary()}
+    codes = [str(f["code"]) for f in layer.getFeatures()]
+    names = [str(f["name"]) for f in layer.getFeatures()][:3]
+    extent = layer.extent()
+    return {
+        "valid": True,
+        "features": len(codes),
+        "codes": len(set(codes)),
+        "names": names,
+        "crs": layer.crs().authid(),
+        "extent": [extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum()],
+    }
+
+
+def _code_labels() -> QgsVectorTileBasicLabeling:
+    settings = QgsPalLayerSettings()
+    settings.fieldName = "code"
+    style = QgsVectorTileBasicLabelingStyle()
+    style.setLayerName("grids")
+    style.setLabelSettings(settings)
+    labeling = QgsVectorTileBasicLabeling()
+    labeling.setStyles([style])
+    return labeling
+
+
+def _tiles(template: str, extent: list[float]) -> dict:
+    uri = f"type=xyz&url={quote(template, safe=':/{}')}&zmin=0&zmax=14"
+    layer = QgsVectorTileLayer(uri, "grid tiles")
+    if not layer.isValid():
+        return {"valid": False, "error": layer.error().summary()}
+    codes: set[str] = set()
+    layer.setRenderer(Collect(codes))
+    layer.setLabeling(_code_labels())  # QGIS 3.22 decodes only the attributes that labels (or C++ styles) use
+    settings = QgsMapSettings()
+    settings.setLayers([layer])
+    settings.setDestinationCrs(QgsCoordinateReferenceSystem("EPSG:3857"))
+    to_3857 = QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem("EPSG:4326"), settings.destinationCrs(), QgsProject.instance()
+    )
+    settings.setExtent(to_3857.transformBoundingBox(QgsRectangle(*extent)))
+    settings.setOutputSize(QSize(1024, 1024))
+    job = QgsMapRendererSequentialJob(settings)
+    job.start()
+    job.waitForFinished()
+    return {"valid": True, "codes": len(codes)}
+
+
+def main() -> None:
+    ogc_url, template, token = sys.argv[1:4]
+    app = QgsApplication([], False)
+    app.initQgis()
+    # Debian 12's QGIS 3.22 has no "API header" authentication method: add the bearer token to every request.
+    QgsNetworkAccessManager.setRequestPreprocessor(
+        lambda request: request.setRawHeader(b"Authorization", f"Bearer {token}".encode())
+    )
+    oapif = _oapif(ogc_url)
+    tiles = _tiles(template, oapif["extent"]) if oapif.get("valid") else {"valid": False}
+    print(json.dumps({"qgis": Qgis.version(), "oapif": oapif, "tiles": tiles}, ensure_ascii=False))
+    app.exitQgis()
+
+
+if __name__ == "__main__":
+    main()
