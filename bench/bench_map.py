@@ -21,6 +21,7 @@ import argparse
 import http.client
 import math
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -28,6 +29,7 @@ import sys
 import threading
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -103,7 +105,7 @@ def serving(command: list[str], env: dict[str, str], probe: str) -> Iterator[Non
         process.wait(20)
 
 
-def hammer(port: int, paths: list[str], clients: int) -> dict[str, float]:
+def hammer(port: int, paths: list[str], clients: int, headers: dict[str, str] | None = None) -> dict[str, float]:
     """Fetch every path once with ``clients`` keep-alive connections; throughput, latency, bytes."""
     latencies: list[float] = []
     sizes: list[int] = []
@@ -118,7 +120,7 @@ def hammer(port: int, paths: list[str], clients: int) -> dict[str, float]:
             if path is None:
                 break
             start = time.perf_counter()
-            conn.request("GET", path)
+            conn.request("GET", path, headers=headers or {})
             response = conn.getresponse()
             body = response.read()
             elapsed = time.perf_counter() - start
@@ -147,14 +149,26 @@ def hammer(port: int, paths: list[str], clients: int) -> dict[str, float]:
     }
 
 
-def page_load(url: str) -> dict[str, float]:
+def bench_token(engine: Engine) -> str:
+    """An admin account's API token: the server answers nobody without one."""
+    from api.auth import users
+
+    with Session(engine) as session:
+        name = f"bench-{uuid.uuid4().hex[:6]}"
+        users.add_user(session, name, "admin")
+        token = str(users.new_token(session, name))
+        session.commit()
+    return token
+
+
+def page_load(url: str, headers: dict[str, str]) -> dict[str, float]:
     """Open the map in a cold Chromium; times from the navigation start and bytes by kind."""
     from playwright.sync_api import sync_playwright
 
     sizes = {"tiles": 0, "other": 0}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, extra_http_headers=headers)
 
         def finished(request: Any) -> None:
             s = request.sizes()
@@ -205,7 +219,9 @@ def main() -> None:
         tiles = tiles_covering(bounds, [int(z) for z in args.zooms.split(",")])
         url = engine.url
         socket_dir = str(url.query["host"])
-        ours_env = {"JINGWANG_DATABASE_URL": url.render_as_string(hide_password=False)}
+        ours_env = {"JINGWANG_DATABASE_URL": url.render_as_string(hide_password=False),
+                    "JINGWANG_SECRET_KEY": secrets.token_hex(32)}  # fmt: skip
+        auth = {"Authorization": f"Bearer {bench_token(engine)}"}
         port = _free_port()
         ours_cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
                     "--threads", "4", "--worker-class", "gthread", "--timeout", "300", "api:create_app()"]  # fmt: skip
@@ -214,15 +230,17 @@ def main() -> None:
         # As a user meets it: the first visit after the import starts the background render of zoom ≤ 13.
         with serving(ours_cmd, ours_env, f"http://127.0.0.1:{port}/healthz"):
             for _ in range(4 * args.workers):  # every worker connected and its code loaded: a running server
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/") as response:  # noqa: S310 (127.0.0.1)
+                request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers=auth)
+                with urllib.request.urlopen(request) as response:  # noqa: S310 (127.0.0.1)
                     response.read()
-            page = page_load(f"http://127.0.0.1:{port}/")
+            page = page_load(f"http://127.0.0.1:{port}/", auth)
             seeded = wait_seeded(cache_dir / "grids" / str(version) / ".seeded")
-            ours = {"seeded": hammer(port, paths, args.clients), "cached": hammer(port, paths, args.clients)}
+            seeded_run = hammer(port, paths, args.clients, auth)
+            ours = {"seeded": seeded_run, "cached": hammer(port, paths, args.clients, auth)}
         # Every tile rendered on request: no render ahead, an empty cache.
         shutil.rmtree(cache_dir, ignore_errors=True)
         with serving(ours_cmd, {**ours_env, "JINGWANG_TILE_SEED_ZOOM": "-1"}, f"http://127.0.0.1:{port}/healthz"):
-            ours["cold"] = hammer(port, paths, args.clients)
+            ours["cold"] = hammer(port, paths, args.clients, auth)
         tipg_port = _free_port()
         tipg_env = {
             "DATABASE_URL": f"postgresql://{url.username}@localhost:{url.port or 5432}/{url.database}",

@@ -7,6 +7,7 @@ Anonymous requests get 401 under /api, /tiles and /ogc and are sent to the sign-
 
 from __future__ import annotations
 
+import base64
 import hmac
 import secrets
 from collections.abc import Callable
@@ -50,9 +51,22 @@ def _error(status: int, code: str, message: str) -> Response:
     return response
 
 
-def _bearer() -> str | None:
+def _bearer() -> tuple[str | None, str | None]:
+    """The API token sent, and the user name sent with it (Basic only); ("", None) for an unreadable header.
+
+    ``Basic`` with the token as the password serves desktop GIS (QGIS 3.22's only header-free method is Basic);
+    a sign-in password is never accepted there, so the lockout cannot be bypassed.
+    """
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    return value.strip() or None if scheme.lower() == "bearer" else None
+    if scheme.lower() == "bearer":
+        return value.strip() or None, None
+    if scheme.lower() == "basic":
+        try:
+            name, _, token = base64.b64decode(value.strip(), validate=True).decode().partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return "", None
+        return token, name or None
+    return None, None
 
 
 def csrf_token() -> str:
@@ -82,10 +96,12 @@ def sign_out() -> None:
 
 
 def _resolve() -> Response | None:
-    token = _bearer()
+    token, name = _bearer()
     if token is not None:
         g.user = user_from_token(get_session(), token)
         g.auth_via = "token"
+        if g.user is not None and name is not None and name != g.user.name:
+            g.user = None
         if g.user is None:
             return _error(401, "unauthorized", "the API token is invalid, revoked, or its user is disabled")
     elif "uid" in session:

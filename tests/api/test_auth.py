@@ -115,6 +115,23 @@ def test_tokens_revoked_or_of_disabled_users_are_refused(demo_app, demo_session)
     assert _audit(demo_session, "user.disable") == [("cli", "script")]
 
 
+def test_basic_auth_takes_the_token_as_password_never_the_password(demo_app, demo_session):
+    import base64
+
+    add_user(demo_session, "qgis", "analyst", password=PASSWORD)
+    token = new_token(demo_session, "qgis")
+
+    def basic(user: str, secret: str) -> dict[str, str]:
+        return {"Authorization": "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()}
+
+    client = demo_app.test_client(bearer=None)
+    assert client.get("/ogc/collections/grids/items", headers=basic("qgis", token)).status_code == 200
+    assert client.get("/api/me", headers=basic("", token)).get_json()["name"] == "qgis"
+    assert client.get("/api/me", headers=basic("qgis", PASSWORD)).status_code == 401  # a password is not a token
+    assert client.get("/api/me", headers=basic("someone-else", token)).status_code == 401
+    assert client.get("/api/me", headers={"Authorization": "Basic %%%"}).status_code == 401
+
+
 def test_role_matrix(demo_session, demo_client, demo_client_as):
     hazard_a = demo_session.scalar(text("SELECT min(code) FROM hazard WHERE precinct_code = :a AND state = 'reported'"),
                                    {"a": A})  # fmt: skip

@@ -1,7 +1,10 @@
 """Run by QGIS's own Python (/usr/bin/python3 with python3-qgis), headless: open jingwang's grids as an OAPIF layer
 and as a vector tile layer, and print what QGIS saw as one JSON document.
 
-    QT_QPA_PLATFORM=offscreen /usr/bin/python3 qgis_probe.py OGC_URL TILE_TEMPLATE TOKEN
+    QT_QPA_PLATFORM=offscreen /usr/bin/python3 qgis_probe.py OGC_URL TILE_TEMPLATE USER TOKEN
+
+The token goes in as a user would give it: a QGIS authentication configuration of type Basic (user name, token as
+the password), stored in a throwaway profile.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from urllib.parse import quote
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -16,11 +20,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from qgis.core import (  # noqa: E402
     Qgis,
     QgsApplication,
+    QgsAuthMethodConfig,
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsMapRendererSequentialJob,
     QgsMapSettings,
-    QgsNetworkAccessManager,
     QgsPalLayerSettings,
     QgsProject,
     QgsRectangle,
@@ -70,8 +74,25 @@ class Collect(QgsVectorTileRenderer):
         pass
 
 
-def _oapif(ogc_url: str) -> dict:
-    layer = QgsVectorLayer(f"url='{ogc_url}' typename='grids' pageSize='1000'", "grids", "OAPIF")
+def _basic_auth(user: str, token: str) -> str:
+    """A Basic authentication configuration holding the token; its id."""
+    manager = QgsApplication.authManager()
+    if not manager.setMasterPassword("interop", True):
+        raise SystemExit("QGIS authentication database unavailable")
+    config = QgsAuthMethodConfig("Basic")
+    config.setName("jingwang")
+    config.setConfig("username", user)
+    config.setConfig("password", token)
+    stored = manager.storeAuthenticationConfig(config)
+    if isinstance(stored, tuple):  # (ok, config) in some releases
+        stored, config = stored
+    if not stored or not config.id():
+        raise SystemExit("QGIS did not store the authentication configuration")
+    return str(config.id())
+
+
+def _oapif(ogc_url: str, auth: str) -> dict:
+    layer = QgsVectorLayer(f"url='{ogc_url}' typename='grids' pageSize='1000' authcfg='{auth}'", "grids", "OAPIF")
     if not layer.isValid():
         return {"valid": False, "error": layer.error().summary()}
     codes = [str(f["code"]) for f in layer.getFeatures()]
@@ -98,8 +119,8 @@ def _code_labels() -> QgsVectorTileBasicLabeling:
     return labeling
 
 
-def _tiles(template: str, extent: list[float]) -> dict:
-    uri = f"type=xyz&url={quote(template, safe=':/{}')}&zmin=0&zmax=14"
+def _tiles(template: str, extent: list[float], auth: str) -> dict:
+    uri = f"type=xyz&url={quote(template, safe=':/{}')}&zmin=0&zmax=14&authcfg={auth}"
     layer = QgsVectorTileLayer(uri, "grid tiles")
     if not layer.isValid():
         return {"valid": False, "error": layer.error().summary()}
@@ -121,15 +142,13 @@ def _tiles(template: str, extent: list[float]) -> dict:
 
 
 def main() -> None:
-    ogc_url, template, token = sys.argv[1:4]
-    app = QgsApplication([], False)
+    ogc_url, template, user, token = sys.argv[1:5]
+    profile = tempfile.mkdtemp(prefix="qgis-profile-")
+    app = QgsApplication([], False, profile)
     app.initQgis()
-    # Debian 12's QGIS 3.22 has no "API header" authentication method: add the bearer token to every request.
-    QgsNetworkAccessManager.setRequestPreprocessor(
-        lambda request: request.setRawHeader(b"Authorization", f"Bearer {token}".encode())
-    )
-    oapif = _oapif(ogc_url)
-    tiles = _tiles(template, oapif["extent"]) if oapif.get("valid") else {"valid": False}
+    auth = _basic_auth(user, token)
+    oapif = _oapif(ogc_url, auth)
+    tiles = _tiles(template, oapif["extent"], auth) if oapif.get("valid") else {"valid": False}
     print(json.dumps({"qgis": Qgis.version(), "oapif": oapif, "tiles": tiles}, ensure_ascii=False))
     app.exitQgis()
 

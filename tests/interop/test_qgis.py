@@ -1,5 +1,6 @@
 """QGIS itself (Debian's qgis + python3-qgis, headless) reads jingwang: the grids collection as an OAPIF layer and
-the grid tiles as a vector tile layer, with a bearer token, and sees exactly the grids the API serves."""
+the grid tiles as a vector tile layer, with the token in a Basic authentication configuration, and sees exactly the
+grids the API serves."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def test_qgis_opens_oapif_and_vector_tiles_with_the_api_counts(server, demo_engi
     template = template.replace("{tileMatrix}", "{z}").replace("{tileCol}", "{x}").replace("{tileRow}", "{y}")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(tmp_path)}
     run = subprocess.run(
-        [SYSTEM_PYTHON, str(PROBE), f"{base}/ogc", template, token],
+        [SYSTEM_PYTHON, str(PROBE), f"{base}/ogc", template, "qgis-interop", token],
         capture_output=True,
         text=True,
         timeout=300,
