@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +31,7 @@ __all__ = [
     "user_from_token",
     "user_by_id",
     "token_digest",
+    "forget_recent",
 ]
 
 ROLES = ("admin", "analyst", "precinct", "viewer")
@@ -56,6 +59,32 @@ class LoginFailed(JingwangError):
 
 
 _SELECT = "SELECT id, name, role, precinct, password_hash, disabled FROM app_user"
+
+# Who a token or a session is, remembered for a few seconds: a map page asks for dozens of tiles at once, and
+# each would otherwise cost a query. A change made here forgets at once; one made by another process (the CLI,
+# another worker) is seen within RECENT_SECONDS.
+RECENT_SECONDS = 10.0
+_recent: dict[Any, tuple[float, User]] = {}
+_recent_lock = threading.Lock()
+
+
+def _remembered(key: Any) -> User | None:
+    with _recent_lock:
+        found = _recent.get(key)
+    return found[1] if found is not None and found[0] > time.monotonic() else None
+
+
+def _remember(key: Any, user: User) -> None:
+    with _recent_lock:
+        if len(_recent) > 10_000:
+            _recent.clear()
+        _recent[key] = (time.monotonic() + RECENT_SECONDS, user)
+
+
+def forget_recent() -> None:
+    """Drop every remembered identity (after a password change, a disabled user, a revoked token)."""
+    with _recent_lock:
+        _recent.clear()
 
 
 def _stamp(password_hash: str | None) -> str:
@@ -121,6 +150,7 @@ def set_password(session: Session, name: str, password: str) -> None:
     )
     audit.record(session, "user.password", name)
     session.commit()
+    forget_recent()
 
 
 def disable_user(session: Session, name: str) -> None:
@@ -130,6 +160,7 @@ def disable_user(session: Session, name: str) -> None:
     session.execute(text("UPDATE api_token SET revoked = true WHERE user_id = :i"), {"i": row.id})
     audit.record(session, "user.disable", name)
     session.commit()
+    forget_recent()
 
 
 def new_token(session: Session, name: str) -> str:
@@ -197,6 +228,10 @@ def authenticate(session: Session, name: str, password: str) -> User:
 
 def user_from_token(session: Session, token: str) -> User | None:
     """The enabled user of a valid, unrevoked token; notes when it was last used (at most every 5 minutes)."""
+    digest = token_digest(token)
+    known = _remembered(("token", digest))
+    if known is not None:
+        return known
     row = session.execute(
         text(
             "SELECT u.id, u.name, u.role, u.precinct, u.password_hash, t.id AS token_id,"
@@ -204,19 +239,26 @@ def user_from_token(session: Session, token: str) -> User | None:
             " FROM api_token t JOIN app_user u ON u.id = t.user_id"
             " WHERE t.sha256 = :s AND NOT t.revoked AND NOT u.disabled"
         ),
-        {"s": token_digest(token)},
+        {"s": digest},
     ).first()
     if row is None:
         return None
     if row.stale:
         session.execute(text("UPDATE api_token SET last_used = now() WHERE id = :i"), {"i": row.token_id})
         session.commit()
-    return _user(row)
+    user = _user(row)
+    _remember(("token", digest), user)
+    return user
 
 
 def user_by_id(session: Session, user_id: int, stamp: str) -> User | None:
     """The enabled user ``user_id`` whose password is still the one ``stamp`` was made from."""
+    known = _remembered(("session", user_id, stamp))
+    if known is not None:
+        return known
     row = session.execute(text(_SELECT + " WHERE id = :i AND NOT disabled"), {"i": user_id}).first()
     if row is None or _stamp(row.password_hash) != stamp:
         return None
-    return _user(row)
+    user = _user(row)
+    _remember(("session", user_id, stamp), user)
+    return user

@@ -87,7 +87,9 @@ def _summary(book: xlsxwriter.Workbook, sheet: Worksheet, report: Report, lang: 
 def write_xlsx(report: Report, lang: str = "zh") -> bytes:
     """The workbook as bytes; ``lang`` is ``zh`` (default) or ``en`` for the headers and words."""
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "default_date_format": _FORMATS["time"]})
+    # Values are typed already: skip XlsxWriter's per-string checks for numbers, formulas and URLs.
+    options = {"strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "default_date_format": _FORMATS["time"], **options})
     book.set_properties({"title": pick(META["title"], lang), "comments": f"sha256 {report.meta['hash']}"})
     name = {key: pair[0] if lang == "zh" else pair[1] for key, pair in SHEETS.items()}
     _summary(book, book.add_worksheet(name["summary"]), report, lang)
