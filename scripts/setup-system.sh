@@ -21,7 +21,8 @@ if [ -z "$pg_major" ] || ! ls /usr/share/postgresql/"$pg_major"/extension/postgi
   missing+=("postgresql-$pg_major-postgis-3")
 fi
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || missing+=(chromium)
-fc-list 2>/dev/null | grep -qiE "Noto Sans CJK" || missing+=(fonts-noto-cjk)
+# (grep reads all of fc-list: with -q it would stop early, and pipefail would count the broken pipe as a miss)
+fc-list 2>/dev/null | grep -iE "Noto Sans CJK" >/dev/null || missing+=(fonts-noto-cjk)
 # PDF reports embed TrueType only (Noto CJK is CFF): WenQuanYi Zen Hei; pdftoppm checks their pages.
 [ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || missing+=(fonts-wqy-zenhei)
 command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
