@@ -20,7 +20,7 @@ class Settings:
     tile_url: str
     max_upload_mb: int = 200
     basemap_coords: str = "wgs84"  # gcj02 when the basemap tiles are Amap-style: overlays are shifted to match
-    tile_seed_zoom: int = 13  # a new layer version's tiles up to this zoom render in the background; -1: never
+    tile_seed_zoom: int = 14  # a new layer version's tiles up to this zoom render in the background; -1: never
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -32,7 +32,7 @@ class Settings:
             tile_url=env.get("JINGWANG_TILE_URL", ""),
             max_upload_mb=int(env.get("JINGWANG_MAX_UPLOAD_MB") or 200),
             basemap_coords=(env.get("JINGWANG_BASEMAP_COORDS") or "wgs84").lower(),
-            tile_seed_zoom=int(env.get("JINGWANG_TILE_SEED_ZOOM") or 13),
+            tile_seed_zoom=int(env.get("JINGWANG_TILE_SEED_ZOOM") or 14),
         )
 
     @property

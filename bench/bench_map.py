@@ -227,7 +227,7 @@ def main() -> None:
                     "--threads", "4", "--worker-class", "gthread", "--timeout", "300", "api:create_app()"]  # fmt: skip
         paths = [f"/tiles/grids/{z}/{x}/{y}.pbf?v={version}" for z, x, y in tiles]
         cache_dir = tile_cache_dir(home(), ours_env["JINGWANG_DATABASE_URL"])
-        # As a user meets it: the first visit after the import starts the background render of zoom ≤ 13.
+        # As a user meets it: the first visit after the import starts the background render of the new versions.
         with serving(ours_cmd, ours_env, f"http://127.0.0.1:{port}/healthz"):
             for _ in range(4 * args.workers):  # every worker connected and its code loaded: a running server
                 request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers=auth)
@@ -295,7 +295,7 @@ def report(
     rows = []
     for label, a, b in (
         ("every tile rendered on request", ours["cold"], theirs[0]),
-        ("after the render ahead (z ≤ 13)", ours["seeded"], theirs[0]),
+        ("after the render ahead", ours["seeded"], theirs[0]),
         ("cached (second pass)", ours["cached"], theirs[1]),
     ):
         ratio = a["tiles_per_s"] / b["tiles_per_s"]

@@ -39,8 +39,8 @@ def seed_in_background(app: Flask, cache: tiles.TileCache, layer: str, version: 
         started = time.perf_counter()
         try:
             with Session(engine) as session:
-                count = seed(session, cache, layer, max_zoom)
-            note = f"{count} tiles, zoom 0-{max_zoom}, {time.perf_counter() - started:.2f} s"
+                done = seed(session, cache, layer, max_zoom)
+            note = f"{done.rendered} tiles, zoom 0-{done.zoom}, {time.perf_counter() - started:.2f} s"
             cache.mark_seeded(layer, version, note)
             log.info("rendered %s of %s ahead of requests", note, layer)
         except Exception:  # only costs speed: the tiles render on request instead

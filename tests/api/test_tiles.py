@@ -109,11 +109,14 @@ def test_seeding_renders_every_dense_tile_once(demo_session, tmp_path):
     from api.services.tileseed import seed, tiles_over
 
     cache = TileCache(folder=tmp_path)
-    count = seed(demo_session, cache, "grids", max_zoom=11)
+    done = seed(demo_session, cache, "grids", max_zoom=11)
     x0, y0, x1, y1 = load_layer(demo_session, "grids").to_crs(3857).total_bounds
-    expected = sum(len(list(tiles_over((x0, y0, x1, y1), z))) for z in range(12))
-    assert count == expected == len(list(tmp_path.rglob("*.pbf")))
-    assert seed(demo_session, cache, "grids", max_zoom=11) == 0  # nothing left to render
+    per_level = [len(list(tiles_over((x0, y0, x1, y1), z))) for z in range(15)]
+    assert done == (sum(per_level[:12]), 11) and done.rendered == len(list(tmp_path.rglob("*.pbf")))
+    assert seed(demo_session, cache, "grids", max_zoom=11).rendered == 0  # nothing left to render
+    # A level that would pass the tile budget is left whole to render on request.
+    budget = sum(per_level[:14]) - 1
+    assert seed(demo_session, TileCache(), "grids", max_zoom=14, max_tiles=budget) == (sum(per_level[:13]), 12)
     # A seeded tile is the very tile a request would render, and it holds grids.
     x, y = _tile_of(114.8, 37.75, 11)
     seeded = cache.get(("grids", get_tile(demo_session, cache, "grids", 11, x, y).version, 11, x, y))
