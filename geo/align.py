@@ -22,15 +22,18 @@ Intersection areas (grid × district, district × precinct) come from the exact 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from geo.document import district_entries, document, grid_entries
 from geo.edges import Edges, edges
 from geo.errors import GeoError
 from geo.findings import district_findings, grid_gaps, share_free
@@ -44,6 +47,8 @@ __all__ = ["Alignment", "align", "compute", "subset", "district_findings", "grid
 
 Objs = NDArray[np.object_]
 Floats = NDArray[np.float64]
+T = TypeVar("T")
+Entries = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
@@ -72,8 +77,6 @@ class Alignment:
 
     def document(self) -> dict[str, Any]:
         """The alignment document (see :mod:`geo.document`)."""
-        from geo.document import document
-
         return document(self)
 
 
@@ -88,7 +91,7 @@ def align(
     precinct: str | None = None,
 ) -> dict[str, Any]:
     """The alignment document of DESIGN.md, plus a ``precincts`` list; see :func:`compute`."""
-    state = compute(
+    state, parts = _compute(
         grids,
         districts,
         precincts,
@@ -96,8 +99,14 @@ def align(
         sliver_area_m2=sliver_area_m2,
         sliver_width_m=sliver_width_m,
         precinct=precinct,
+        during=_entries,
     )
-    return state.document()
+    return document(state, parts)
+
+
+def _entries(state: Alignment) -> Entries:
+    """The grid and district entries (they need no gaps or overlaps: built while those are finished)."""
+    return grid_entries(state), district_entries(state)
 
 
 def compute(
@@ -113,6 +122,33 @@ def compute(
 ) -> Alignment:
     """Shares, statuses, gaps and overlaps; ``precinct=`` limits to that precinct's districts and the grids
     that touch them (or lie in it); ``findings=False`` skips gaps and overlaps (for workload)."""
+    state, _ = _compute(
+        grids,
+        districts,
+        precincts,
+        tolerance=tolerance,
+        sliver_area_m2=sliver_area_m2,
+        sliver_width_m=sliver_width_m,
+        precinct=precinct,
+        findings=findings,
+    )
+    return state
+
+
+def _compute(
+    grids: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    precincts: gpd.GeoDataFrame | None,
+    *,
+    tolerance: float,
+    sliver_area_m2: float,
+    sliver_width_m: float,
+    precinct: str | None,
+    findings: bool = True,
+    during: Callable[[Alignment], T] | None = None,
+) -> tuple[Alignment, T | None]:
+    """:func:`compute`, plus ``during(state)`` (on the shares, without gaps and overlaps) run while the gaps
+    and overlaps are finished on a side thread."""
     if not 0.0 <= tolerance < 0.5:
         raise GeoError(f"tolerance {tolerance} is out of range: use a value between 0 and 0.5, e.g. 0.01")
     g_layer, d_layer, p_layer, metric = _layers(grids, districts, precincts)
@@ -126,7 +162,8 @@ def compute(
         if precinct is not None:
             g_layer = subset(g_layer, _grids_in_scope(g_layer, d_layer, p_layer, shown, precinct))
         # the findings that need no shares run beside them (GEOS and the area engine release the GIL)
-        early = side.submit(share_free, d_layer, p_layer, g_layer.geoms, shown, precinct) if findings else None
+        found_early = partial(share_free, d_layer, p_layer, g_layer.geoms, shown, precinct, (d_edges, p_edges))
+        early = side.submit(found_early) if findings else None
         tree = shapely.STRtree(g_layer.geoms)
         g_edges = edges(g_layer.geoms, origin) if g_soon is None else g_soon.result()
         tiled = side.submit(tiles, g_layer.geoms, g_edges) if findings else None
@@ -138,9 +175,11 @@ def compute(
             g_prec, d_pairs, shown, precinct, Pieces("gap"), Pieces("overlap"), tree,
         )  # fmt: skip
         if early is None or tiled is None:
-            return state
-        found_gaps, found_overlaps = all_findings(state, g_edges, early.result(), tiled.result())
-    return replace(state, gaps=found_gaps, overlaps=found_overlaps)
+            return state, None
+        found = side.submit(all_findings, state, g_edges, early, tiled)
+        extra = during(state) if during is not None else None
+        found_gaps, found_overlaps = found.result()
+    return replace(state, gaps=found_gaps, overlaps=found_overlaps), extra
 
 
 def _layers(

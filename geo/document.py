@@ -20,15 +20,20 @@ if TYPE_CHECKING:
 __all__ = ["document", "grid_entries", "district_entries", "precinct_entries", "summary"]
 
 
-def document(state: Alignment) -> dict[str, Any]:
-    """The whole alignment document for ``state``."""
+Rows = list[dict[str, Any]]
+
+
+def document(state: Alignment, parts: tuple[Rows, Rows] | None = None) -> dict[str, Any]:
+    """The whole alignment document for ``state``; ``parts``: its grid and district entries, when already
+    built."""
     gaps = entries(state.gaps, state.metric, state.sliver_area_m2, state.sliver_width_m)
     overlaps = entries(state.overlaps, state.metric, state.sliver_area_m2, state.sliver_width_m)
+    grids, districts = parts if parts is not None else (grid_entries(state), district_entries(state))
     return {
         "tolerance": state.tolerance,
         "summary": summary(state),
-        "grids": grid_entries(state),
-        "districts": district_entries(state),
+        "grids": grids,
+        "districts": districts,
         "precincts": precinct_entries(state),
         "gaps": gaps,
         "overlaps": overlaps,

@@ -12,7 +12,7 @@ pairwise work; the GEOS work (unions, differences, intersections, snapping) runs
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -40,40 +40,54 @@ Early = tuple[Pieces, Pieces, tuple[Pieces, Pieces] | None]
 
 
 def share_free(
-    districts: Layer, precincts: Layer | None, grid_geoms: NDArray[np.object_], shown: Ints, scope: str | None
+    districts: Layer,
+    precincts: Layer | None,
+    grid_geoms: NDArray[np.object_],
+    shown: Ints,
+    scope: str | None,
+    edges: tuple[Edges, Edges | None] | None = None,
 ) -> Early:
     """The findings that need no shares (so they can run beside them): district gaps and overlaps, and the
-    precincts' overlaps and holes (on a side thread)."""
+    precincts' overlaps and holes (on a side thread). ``edges``: of the districts and precincts, when known."""
+    d_edges, p_edges = edges if edges is not None else (None, None)
     with ThreadPoolExecutor(1) as side:
-        precinct_soon = side.submit(_precinct_pieces, precincts) if precincts is not None else None
-        found_gaps, found_overlaps = _district_pieces(districts, precincts, grid_geoms, shown, scope)
+        precinct_soon = side.submit(_precinct_pieces, precincts, p_edges) if precincts is not None else None
+        found_gaps, found_overlaps = _district_pieces(districts, precincts, grid_geoms, shown, scope, d_edges)
         return found_gaps, found_overlaps, precinct_soon.result() if precinct_soon is not None else None
 
 
 def findings(
-    state: Alignment, g_edges: Edges, early: Early | None = None, tiled: bool | None = None
+    state: Alignment,
+    g_edges: Edges,
+    early: Early | Future[Early] | None = None,
+    tiled: bool | Future[bool] | None = None,
 ) -> tuple[Pieces, Pieces]:
     """(gaps, overlaps) of every level, in the order districts, grids, precincts; ``early`` is
-    :func:`share_free` and ``tiled`` :func:`~geo.tiling.tiles` of the grids, when already there."""
+    :func:`share_free` and ``tiled`` :func:`~geo.tiling.tiles` of the grids, when already there (or
+    coming)."""
     g, p = state.grids, state.precincts
-    if early is None:
-        early = share_free(state.districts, p, g.geoms, state.shown, state.scope)
-    found_gaps, found_overlaps, precinct_found = early
+    tiled = tiled.result() if isinstance(tiled, Future) else tiled
     if tiled is None:
         tiled = tiles(g.geoms, g_edges)
     g_over = Pieces("overlap")
     if not tiled:
-        g_over = overlaps(g.codes, g.geoms, "grids", state.grid_precinct, check_coverage=True)
-    found_gaps.extend(grid_gaps(state, np.unique(state.pairs.district), g_over, tiled=tiled))
+        g_over = overlaps(g.codes, g.geoms, "grids", state.grid_precinct, check_coverage=True, edges=g_edges)
+    g_gaps = grid_gaps(state, np.unique(state.pairs.district), g_over, tiled=tiled)  # while ``early`` finishes
+    early = early.result() if isinstance(early, Future) else early
+    if early is None:
+        early = share_free(state.districts, p, g.geoms, state.shown, state.scope)
+    found_gaps, found_overlaps, precinct_found = early
+    found_gaps.extend(g_gaps)
     found_overlaps.extend(g_over)
     if p is not None:
         precinct_findings(p, state.scope, found_gaps, found_overlaps, precinct_found)
     return found_gaps, found_overlaps
 
 
-def _precinct_pieces(precincts: Layer) -> tuple[Pieces, Pieces]:
+def _precinct_pieces(precincts: Layer, p_edges: Edges | None = None) -> tuple[Pieces, Pieces]:
     """Overlaps between precincts and the holes between them."""
-    return overlaps(precincts.codes, precincts.geoms, "precincts"), holes(precincts.geoms, "precincts")
+    over = overlaps(precincts.codes, precincts.geoms, "precincts", edges=p_edges)
+    return over, holes(precincts.geoms, "precincts")
 
 
 def _threaded(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
@@ -98,7 +112,12 @@ def district_findings(state: Alignment) -> tuple[Pieces, Pieces]:
 
 
 def _district_pieces(
-    d: Layer, p: Layer | None, grid_geoms: NDArray[np.object_], shown: Ints, scope: str | None
+    d: Layer,
+    p: Layer | None,
+    grid_geoms: NDArray[np.object_],
+    shown: Ints,
+    scope: str | None,
+    d_edges: Edges | None = None,
 ) -> tuple[Pieces, Pieces]:
     """:func:`district_findings`; the gaps of the precincts are cut on two threads while the overlaps are
     found."""
@@ -112,7 +131,7 @@ def _district_pieces(
             row = p.index()
             soon = [pool.submit(_minus_union, p.geoms[row[c]], d.geoms[d.parents == c]) for c in mine]
             codes = list(mine)
-        found_overlaps = overlaps(d.codes, d.geoms, "districts", d.parents, check_coverage=True)
+        found_overlaps = overlaps(d.codes, d.geoms, "districts", d.parents, check_coverage=True, edges=d_edges)
         rests = [f.result() for f in soon]
     found_gaps.add_many("districts", codes, [None] * len(codes), rests)
     if scope is not None:
