@@ -25,7 +25,8 @@ import pyproj
 import shapely
 from numpy.typing import NDArray
 
-from geo.metric import utm_epsg
+from geo._raster import Frame as _Frame
+from geo._raster import cell_size, grid_raster
 
 __all__ = ["MAX_GAP_S", "MAX_STEP_M", "DEFAULT_RADIUS_M", "Fixes", "segments", "cell_size", "grid_coverage"]
 
@@ -33,10 +34,8 @@ MAX_GAP_S = 300.0
 MAX_STEP_M = 1000.0
 DEFAULT_RADIUS_M = 100.0
 _BAND_CELLS = 8_000_000  # cells per raster band (32 MB of int32)
-_MAX_CELLS = 2_000_000_000
 _WORKERS = max(1, min(4, os.cpu_count() or 1))
 _TREE_CHUNK = 100_000  # fixes per slice when looking for key places
-_GRID_CHUNK = 5_000  # grids per scanline pass
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
@@ -69,52 +68,6 @@ def segments(
     used = np.zeros(t.size, dtype=bool)
     used[joined] = used[joined + 1] = True
     return joined, np.flatnonzero(~used)
-
-
-def cell_size(radius: float, extent: tuple[float, float, float, float]) -> float:
-    """Raster cell in metres: a twentieth of the radius, 2–5 m, coarser only for very large extents."""
-    cell = min(max(radius / 20.0, 2.0), 5.0)
-    width, height = extent[2] - extent[0], extent[3] - extent[1]
-    while (width / cell) * (height / cell) > _MAX_CELLS:
-        cell *= 2.0
-    return cell
-
-
-@dataclass
-class _Frame:
-    x0: float
-    y0: float
-    s: float
-    nrows: int
-    ncols: int
-
-
-def _intervals(geoms: NDArray[np.object_], f: _Frame) -> tuple[Ints, Ints, Ints, Ints]:
-    """Per grid and row, the column spans ``[c0, c1)`` of cells whose centres lie inside (even–odd rule)."""
-    found = [_interval_chunk(geoms[k : k + _GRID_CHUNK], k, f) for k in range(0, geoms.size, _GRID_CHUNK)]
-    if not found:
-        return tuple(np.zeros(0, dtype=np.int32) for _ in range(4))  # type: ignore[return-value]
-    return tuple(np.concatenate([part[i] for part in found]) for i in range(4))  # type: ignore[return-value]
-
-
-def _interval_chunk(geoms: NDArray[np.object_], offset: int, f: _Frame) -> tuple[Ints, ...]:
-    from geo import _scan  # numba compiles (or loads) the kernels on first use only
-
-    parts, part_owner = shapely.get_parts(geoms, return_index=True)
-    rings, ring_part = shapely.get_rings(parts, return_index=True)
-    coords, ring = shapely.get_coordinates(rings, return_index=True)
-    start = np.searchsorted(ring, np.arange(rings.size + 1))
-    rows = np.ceil((coords[:, 1] - f.y0) / f.s - 0.5).astype(np.int64)
-    capacity = int(np.abs(np.diff(rows))[ring[1:] == ring[:-1]].sum()) // 2 + 1
-    x, y = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
-    owner = part_owner[ring_part].astype(np.int64)
-    spans = _scan.grid_spans(x, y, start, owner, geoms.size, f.x0, f.y0, f.s, f.ncols, capacity)
-    return (
-        (spans[0] + offset).astype(np.int32),
-        spans[1].astype(np.int32),
-        spans[2].astype(np.int32),
-        spans[3].astype(np.int32),
-    )
 
 
 def _probes(geoms: NDArray[np.object_], cells: Ints, f: _Frame) -> tuple[Ints, Ints, Ints, Ints]:
@@ -217,12 +170,6 @@ def _visited(kx: Floats, ky: Floats, x: Floats, y: Floats, r: float) -> NDArray[
     return seen
 
 
-def _frame(geoms: NDArray[np.object_], radius: float, cell: float | None) -> _Frame:
-    x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(geoms))
-    s = cell or cell_size(radius, (x0, y0, x1, y1))
-    return _Frame(x0, y0, s, int(np.ceil((y1 - y0) / s)) + 1, int(np.ceil((x1 - x0) / s)) + 1)
-
-
 def _shares(
     geoms: NDArray[np.object_], caps: tuple[Floats, ...], radius: float, f: _Frame, spans: tuple[Ints, ...]
 ) -> Floats:
@@ -269,20 +216,19 @@ def grid_coverage(
     Columns: ``area_m2, coverage, fixes, minutes, last_patrol_t`` (seconds, NaN when no fix),
     ``key_places, key_places_visited`` (a share, NaN without key places).
     """
-    grids = np.asarray(grids, dtype=object)
-    n = grids.size
-    x0, y0, x1, y1 = shapely.total_bounds(grids)
-    fwd = pyproj.Transformer.from_crs(4326, utm_epsg((x0 + x1) / 2, (y0 + y1) / 2), always_xy=True)
-    geoms = shapely.transform(grids, lambda xy: np.column_stack(fwd.transform(xy[:, 0], xy[:, 1])))
+    raster = grid_raster(grids, radius, cell)
+    geoms, f, spans, n = raster.geoms, raster.frame, raster.spans, raster.geoms.size
+    fwd = pyproj.Transformer.from_crs(4326, raster.epsg, always_xy=True)
     x, y = (np.asarray(v, dtype=np.float64) for v in fwd.transform(fixes.lon, fixes.lat))
     joined, lone = segments(fixes.unit, fixes.t, x, y, max_gap_s, max_step_m)
     ends = np.concatenate([joined + 1, lone])
     starts = np.concatenate([joined, lone])
     caps = (x[starts], y[starts], x[ends], y[ends])
-    f = _frame(geoms, radius, cell) if n else _Frame(0.0, 0.0, 1.0, 1, 1)
-    spans = _intervals(geoms, f)
-    share = _shares(geoms, caps, radius, f, spans) if n else np.zeros(0)
-    where = _locate(geoms, spans, f, x, y) if n else np.full(x.size, -1, dtype=np.int64)
+    shapely.prepare(geoms)  # here, not in a thread that shares the geometries
+    with ThreadPoolExecutor(1) as side:  # the fixes are located while the shares are counted
+        located = side.submit(_locate, geoms, spans, f, x, y) if n else None
+        share = _shares(geoms, caps, radius, f, spans) if n else np.zeros(0)
+        where = located.result() if located else np.full(x.size, -1, dtype=np.int64)
     out = _fix_figures(where, fixes.t, joined, n)
     out.insert(0, "coverage", share)
     out.insert(0, "area_m2", shapely.area(geoms))

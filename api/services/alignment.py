@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,7 +31,8 @@ from geo.moves import delta, move
 from geo.proposal import propose
 from geo.workload import workload
 
-__all__ = ["Inputs", "StateCache", "alignment", "apply_proposal", "findings", "moves", "proposal", "workload_doc"]
+__all__ = ["Inputs", "StateCache", "alignment", "alignment_plan", "load_inputs", "apply_proposal", "findings",
+           "moves", "proposal", "workload_doc"]  # fmt: skip
 
 
 @dataclass
@@ -65,43 +67,72 @@ class StateCache:
                 self.items.popitem(last=False)
 
 
-def _inputs(session: Session, as_of: datetime | None) -> Inputs:
+def load_inputs(session: Session, as_of: datetime | None = None) -> Inputs:
+    """The three layers at ``as_of``, keyed by the layer versions read before them."""
     versions = tuple(layer_version(session, name) for name in ("grids", "districts", "precincts"))
     frames = [load_layer(session, name, as_of) for name in ("grids", "districts", "precincts")]
-    if len(frames[0]) == 0 or len(frames[1]) == 0:
-        raise NotFound("nothing to align: import grids and districts first (jingwang import grids FILE …)")
     return Inputs(frames[0], frames[1], frames[2], (versions, as_of))
 
 
-def _state(
-    session: Session,
-    cache: StateCache | None,
-    tolerance: float,
-    precinct: str | None,
-    as_of: datetime | None,
-    findings: bool = True,
-) -> tuple[Inputs, Alignment]:
-    """The alignment state; ``findings=False`` (shares and statuses only) is served by a full state when cached."""
+def _plan(session: Session, cache: StateCache | None, tolerance: float, precinct: str | None,
+          as_of: datetime | None, findings: bool = True,
+          inputs: Inputs | None = None) -> Callable[[], tuple[Inputs, Alignment]]:  # fmt: skip
+    """Every read on ``session`` now (scope, versions, cache, layers); the returned call computes the state
+    without the session, so it may run in another thread. ``inputs`` are used when their versions are current."""
     precinct = read_precinct(precinct)  # a precinct user sees the alignment of their precinct only
     versions = tuple(layer_version(session, name) for name in ("grids", "districts", "precincts"))
     key = (versions, as_of, tolerance, precinct)
     for wanted in (True, False) if not findings else (True,):
         found = cache.get((*key, wanted)) if cache else None
         if found is not None:
-            return found
-    inputs = _inputs(session, as_of)
+            return lambda: found
+    if inputs is None or inputs.key != (versions, as_of):
+        inputs = load_inputs(session, as_of)
+    if len(inputs.grids) == 0 or len(inputs.districts) == 0:
+        raise NotFound("nothing to align: import grids and districts first (jingwang import grids FILE …)")
     if precinct is not None and precinct not in set(inputs.precincts["code"]):
         raise NotFound(f"no precinct with code {precinct!r}")
-    precincts = inputs.precincts if len(inputs.precincts) else None
-    try:
-        state = compute(
-            inputs.grids, inputs.districts, precincts, tolerance=tolerance, precinct=precinct, findings=findings
-        )
-    except GeoError as exc:
-        raise BadRequest(str(exc)) from exc
-    if cache:
-        cache.put((*key, findings), (inputs, state))
-    return inputs, state
+    loaded = inputs
+
+    def run() -> tuple[Inputs, Alignment]:
+        precincts = loaded.precincts if len(loaded.precincts) else None
+        try:
+            state = compute(
+                loaded.grids, loaded.districts, precincts, tolerance=tolerance, precinct=precinct, findings=findings
+            )
+        except GeoError as exc:
+            raise BadRequest(str(exc)) from exc
+        if cache:
+            cache.put((*key, findings), (loaded, state))
+        return loaded, state
+
+    return run
+
+
+def _state(session: Session, cache: StateCache | None, tolerance: float, precinct: str | None,
+           as_of: datetime | None, findings: bool = True) -> tuple[Inputs, Alignment]:  # fmt: skip
+    """The alignment state; ``findings=False`` (shares and statuses only) is served by a full state when cached."""
+    return _plan(session, cache, tolerance, precinct, as_of, findings)()
+
+
+def alignment_plan(
+    session: Session,
+    *,
+    tolerance: float = 0.01,
+    precinct: str | None = None,
+    cache: StateCache | None = None,
+    findings: bool = True,
+    inputs: Inputs | None = None,
+) -> Callable[[], dict[str, Any]]:
+    """:func:`alignment` (current layers) in two steps: the reads now, the document from the returned call."""
+    run = _plan(session, cache, tolerance, precinct, None, findings, inputs)
+
+    def document() -> dict[str, Any]:
+        doc = run()[1].document()
+        doc["as_of"] = None
+        return doc
+
+    return document
 
 
 def alignment(

@@ -8,9 +8,11 @@ grids' ``district_code`` / ``precinct_code``; their coverage is area-weighted.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 from sqlalchemy import text
@@ -23,7 +25,7 @@ from api.services.store import load_layer
 from geo.coverage import DEFAULT_RADIUS_M, MAX_STEP_M, grid_coverage
 from geo.times import get_zone
 
-__all__ = ["coverage_document", "aggregate"]
+__all__ = ["coverage_document", "coverage_plan", "aggregate"]
 
 _M_PER_DEG = 111_320.0
 
@@ -112,21 +114,26 @@ def aggregate(table: pd.DataFrame, key: str, zone: tzinfo, names: dict[str, str 
 
 
 def _grid_entries(table: pd.DataFrame, zone: tzinfo) -> list[dict[str, Any]]:
+    # Plain column lists zipped (a namedtuple per row cost as much as the rest of the document).
+    columns = ("code", "name", "district_code", "precinct_code", "area_m2", "coverage", "last_patrol_t", "fixes",
+               "minutes", "key_places", "key_places_visited")  # fmt: skip
     return [
         {
-            "code": r.code,
-            "name": r.name,
-            "district": r.district_code,
-            "precinct": r.precinct_code,
-            "area_m2": round(float(r.area_m2), 1),
-            "coverage": round(float(r.coverage), 4),
-            "last_patrol_at": _iso(r.last_patrol_t, zone),
-            "fixes": int(r.fixes),
-            "minutes": round(float(r.minutes), 1),
-            "key_places": int(r.key_places),
-            "key_places_visited": None if pd.isna(r.key_places_visited) else round(float(r.key_places_visited), 4),
+            "code": code,
+            "name": name,
+            "district": district,
+            "precinct": precinct,
+            "area_m2": round(float(area), 1),
+            "coverage": round(float(coverage), 4),
+            "last_patrol_at": _iso(last, zone),
+            "fixes": int(fixes),
+            "minutes": round(float(minutes), 1),
+            "key_places": int(places),
+            "key_places_visited": None if visited is None or visited != visited else round(float(visited), 4),
         }
-        for r in table.itertuples(index=False)
+        for code, name, district, precinct, area, coverage, last, fixes, minutes, places, visited in zip(
+            *(table[c].tolist() for c in columns), strict=True
+        )
     ]
 
 
@@ -144,35 +151,61 @@ def coverage_document(
     precinct: str | None = None,
     idle_hours: float | None = None,
     timezone: str | None = None,
+    *,
+    grids: gpd.GeoDataFrame | None = None,
 ) -> dict[str, Any]:
     """``{"from", "to", "radius_m", "grids", "districts", "precincts"}`` (+ ``idle_grids`` with ``idle_hours``).
 
     Times are written in ``timezone`` (default Asia/Shanghai). ``idle_grids`` lists the grids with no fix inside
-    since ``to − idle_hours`` (within the window).
+    since ``to − idle_hours`` (within the window). ``grids`` is the current grid layer when the caller has loaded
+    it already (the whole city only: a precinct's grids are chosen here).
     """
+    return coverage_plan(session, start, end, radius, precinct, idle_hours, timezone, grids=grids)()
+
+
+def coverage_plan(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    radius: float = DEFAULT_RADIUS_M,
+    precinct: str | None = None,
+    idle_hours: float | None = None,
+    timezone: str | None = None,
+    *,
+    grids: gpd.GeoDataFrame | None = None,
+) -> Callable[[], dict[str, Any]]:
+    """:func:`coverage_document` in two steps: every read on ``session`` now, and a call that computes the
+    document from them without the session (so it may run in another thread)."""
     _check(start, end, radius)
     precinct = read_precinct(precinct)
     zone = get_zone(timezone)
-    where, params = (boundary_condition("grids", param="p"), {"p": precinct}) if precinct else ("", {})
-    grids = load_layer(session, "grids", where=where, params=params)
+    if grids is None or precinct is not None:
+        where, params = (boundary_condition("grids", param="p"), {"p": precinct}) if precinct else ("", {})
+        grids = load_layer(session, "grids", where=where, params=params)
     doc: dict[str, Any] = {"from": start.astimezone(zone).isoformat(), "to": end.astimezone(zone).isoformat(),
                            "radius_m": radius, "precinct": precinct}  # fmt: skip
-    table = pd.DataFrame(grids.drop(columns="geometry"))
+    fixes, places = None, None
     if len(grids):
-        bbox = _margin(grids.total_bounds, radius + MAX_STEP_M)
-        fixes = load_fixes(session, start, end, bbox)
-        codes = [str(c) for c in grids["code"]]
-        figures = grid_coverage(grids.geometry.values, fixes, radius=radius, key_places=_key_places(session, codes))
-        table = pd.concat([table.reset_index(drop=True), figures], axis=1)
-        doc["fixes"] = len(fixes)
-    else:
-        doc["fixes"] = 0
-        table = table.assign(area_m2=[], coverage=[], fixes=[], minutes=[], last_patrol_t=[], key_places=[],
-                             key_places_visited=[])  # fmt: skip
-    doc["grids"] = _grid_entries(table, zone)
-    doc["districts"] = aggregate(table, "district_code", zone, _names(session, "district"))
-    doc["precincts"] = aggregate(table, "precinct_code", zone, _names(session, "precinct"))
-    if idle_hours is not None:
-        doc["idle_hours"] = idle_hours
-        doc["idle_grids"] = _idle(table, end, idle_hours, zone)
-    return doc
+        fixes = load_fixes(session, start, end, _margin(grids.total_bounds, radius + MAX_STEP_M))
+        places = _key_places(session, [str(c) for c in grids["code"]])
+    names = {"district_code": _names(session, "district"), "precinct_code": _names(session, "precinct")}
+
+    def run() -> dict[str, Any]:
+        table = pd.DataFrame(grids.drop(columns="geometry"))
+        if fixes is not None:
+            figures = grid_coverage(grids.geometry.values, fixes, radius=radius, key_places=places)
+            table = pd.concat([table.reset_index(drop=True), figures], axis=1)
+            doc["fixes"] = len(fixes)
+        else:
+            doc["fixes"] = 0
+            table = table.assign(area_m2=[], coverage=[], fixes=[], minutes=[], last_patrol_t=[], key_places=[],
+                                 key_places_visited=[])  # fmt: skip
+        doc["grids"] = _grid_entries(table, zone)
+        doc["districts"] = aggregate(table, "district_code", zone, names["district_code"])
+        doc["precincts"] = aggregate(table, "precinct_code", zone, names["precinct_code"])
+        if idle_hours is not None:
+            doc["idle_hours"] = idle_hours
+            doc["idle_grids"] = _idle(table, end, idle_hours, zone)
+        return doc
+
+    return run

@@ -13,8 +13,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from api.services import mapdata
-from api.services.alignment import alignment
-from api.services.coverage import coverage_document
+from api.services.alignment import Inputs, alignment, alignment_plan, load_inputs
+from api.services.coverage import coverage_document, coverage_plan
 from api.services.hazard_queries import hazard_grid_counts
 from api.services.reports import build_report, render
 from api.services.reports.columns import GRID
@@ -55,6 +55,20 @@ def test_figures_follow_the_services(demo_session, report):
     assert sum(p["grids"] for p in report.precincts) == 400
     assert report.summary["hazards_opened"] == sum(p["hazards_opened"] for p in report.precincts)
     assert set(report.meta["versions"]) == {"precincts", "districts", "grids"}
+
+
+def test_layers_loaded_once_give_the_same_documents(demo_session):
+    """The report reads the layers once and hands them on: the documents equal those of the plain calls."""
+    start, end = _window(demo_session)
+    inputs = load_inputs(demo_session)
+    plain = coverage_document(demo_session, start, end)
+    assert coverage_document(demo_session, start, end, grids=inputs.grids) == plain
+    assert coverage_plan(demo_session, start, end, grids=inputs.grids)() == plain
+    aligned = alignment(demo_session, findings=False)
+    assert alignment_plan(demo_session, findings=False, inputs=inputs)() == aligned
+    # Layers of other versions are not used: the current ones are read again.
+    stale = Inputs(inputs.grids.iloc[:0], inputs.districts.iloc[:0], inputs.precincts, ((0, 0, 0), None))
+    assert alignment_plan(demo_session, findings=False, inputs=stale)() == aligned
 
 
 def test_same_inputs_give_the_same_figures_and_hash(demo_session, report):

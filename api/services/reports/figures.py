@@ -31,21 +31,27 @@ def _grid_rows(shapes: dict[str, gpd.GeoDataFrame], aligned: Doc, covered: Doc, 
                open_counts: dict[str, dict[str, int]]) -> list[Doc]:  # fmt: skip
     grids = shapes["grids"]
     names = {k: dict(zip(shapes[k]["code"], shapes[k]["name"], strict=True)) for k in ("districts", "precincts")}
+    pnames, dnames = names["precincts"], names["districts"]
     status, coverage = _by_code(aligned["grids"]), _by_code(covered["grids"])
+    none: Doc = {}
+    # Column lists zipped, not a dict per frame row: 20,000 grids.
+    fields = ("code", "name", "community", "township", "precinct_code", "district_code", "households", "population")
     rows = []
-    for g in grids.drop(columns="geometry").to_dict("records"):
-        code = str(g["code"])
-        a, c, n = status.get(code, {}), coverage.get(code, {}), counts.get(code, {})
+    for code, name, community, township, pcode, dcode, households, population in zip(
+        *(grids[f].tolist() for f in fields), strict=True
+    ):
+        code = str(code)
+        a, c = status.get(code, none), coverage.get(code, none)
+        n, hz = counts.get(code, none), open_counts.get(code, none)
         shares = a.get("shares") or []
-        hz = open_counts.get(code, {})
         rows.append({
-            "precinct": g["precinct_code"], "precinct_name": names["precincts"].get(g["precinct_code"]),
-            "district": g["district_code"], "district_name": names["districts"].get(g["district_code"]),
-            "code": code, "name": g["name"], "community": g["community"], "township": g["township"],
+            "precinct": pcode, "precinct_name": pnames.get(pcode),
+            "district": dcode, "district_name": dnames.get(dcode),
+            "code": code, "name": name, "community": community, "township": township,
             "area_km2": round(float(c.get("area_m2", 0.0)) / 1e6, 4),
             "status": a.get("status"), "owner": a.get("owner"),
             "top_share": shares[0]["share"] if shares else 0.0,
-            "households": _int(g["households"]), "population": _int(g["population"]),
+            "households": _int(households), "population": _int(population),
             "key_places": int(n.get("key_places", 0)), "incidents": int(n.get("incidents", 0)),
             "coverage": c.get("coverage"), "last_patrol_at": c.get("last_patrol_at"),
             "fixes": c.get("fixes"), "minutes": c.get("minutes"),

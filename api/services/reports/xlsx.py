@@ -44,14 +44,15 @@ def _width(column: Column, lang: str, rows: list[dict[str, Any]]) -> float:
     return min(40, max(size(header(column, lang)), fixed, *sample, 6) + 2)
 
 
-def _value(row: dict[str, Any], column: Column, lang: str) -> Any:
+def _values(column: Column, rows: list[dict[str, Any]], lang: str) -> list[Any]:
+    """The column's cells, converted once per column rather than per cell."""
     key, _zh, _en, kind = column
-    value = row.get(key)
+    values = [row.get(key) for row in rows]
     if kind == "time":
-        return local_time(value)
+        return [local_time(v) for v in values]
     if kind in _RAW:
-        return value
-    return shown(value, kind, lang)
+        return values
+    return [shown(v, kind, lang) for v in values]
 
 
 def _table(book: xlsxwriter.Workbook, sheet: Worksheet, columns: list[Column], rows: list[dict[str, Any]],
@@ -61,8 +62,19 @@ def _table(book: xlsxwriter.Workbook, sheet: Worksheet, columns: list[Column], r
         spec = _FORMATS.get(column[3])
         sheet.set_column(i, i, _width(column, lang, rows), book.add_format({"num_format": spec}) if spec else None)
     sheet.write_row(0, 0, [header(c, lang) for c in columns], bold)
-    for r, row in enumerate(rows, start=1):
-        sheet.write_row(r, 0, [_value(row, c, lang) for c in columns])
+    # Each value goes by its exact type to XlsxWriter's typed writers, where ``write`` would send it (the string
+    # conversions are off), without its dispatch per cell. Row by row, so the shared strings keep their order.
+    number, string, other = sheet.write_number, sheet.write_string, sheet.write
+    for r, cells in enumerate(zip(*(_values(c, rows, lang) for c in columns), strict=True), start=1):
+        for c, value in enumerate(cells):
+            kind = value.__class__
+            if kind is str:
+                if value:  # "" is a blank cell without a format: nothing is stored
+                    string(r, c, value)
+            elif kind is float or kind is int:
+                number(r, c, value)
+            elif value is not None:
+                other(r, c, value)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(columns) - 1)
 
