@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from api.errors import BadRequest
 
-__all__ = ["local_zone", "parse_time", "parse_tolerance"]
+__all__ = ["local_zone", "parse_time", "parse_tolerance", "parse_whole", "parse_number"]
 
 
 def local_zone() -> ZoneInfo:
@@ -37,3 +37,30 @@ def parse_tolerance(value: str | float | None, default: float = 0.01) -> float:
     if not 0 <= tol < 0.5:
         raise BadRequest(f"tolerance must be between 0 and 0.5, got {tol}")
     return tol
+
+
+def parse_whole(raw: str | None, name: str, default: int | None, low: int = 0, high: int | None = None) -> int | None:
+    """A whole number from ``low`` to ``high`` (no upper bound when None); ``default`` when not given."""
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number, got {raw!r}") from None
+    if value < low or (high is not None and value > high):
+        span = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise BadRequest(f"{name} must be {span}, got {value}")
+    return value
+
+
+def parse_number(raw: str | None, name: str, default: float | None, high: float = 1e6) -> float | None:
+    """A number from 0 to ``high``; ``default`` when not given. NaN and infinities are refused."""
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadRequest(f"{name} must be a number, got {raw!r}") from None
+    if not 0 <= value <= high:  # also refuses nan and inf
+        raise BadRequest(f"{name} must be between 0 and {high:,g}, got {raw!r}")
+    return value

@@ -40,7 +40,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _machine() -> bool:
-    return request.path.startswith(MACHINE_PREFIXES) or request.path == "/ogc"
+    return request.path.startswith(MACHINE_PREFIXES)
 
 
 def _error(status: int, code: str, message: str) -> Response:

@@ -13,7 +13,7 @@ from datetime import timedelta
 from flask import request
 
 from api.errors import BadRequest
-from api.params import parse_time
+from api.params import parse_time, parse_whole
 from api.scope import read_precinct
 from api.services.boundaries import parse_bbox
 from api.services.features import Query
@@ -45,15 +45,8 @@ def crs_uri(value: str | None, name: str = "crs") -> str:
 
 
 def _whole(name: str, default: int, low: int) -> int:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number, got {raw!r}") from None
-    if value < low:
-        raise BadRequest(f"{name} must be at least {low}, got {value}")
+    value = parse_whole(request.args.get(name), name, default, low)
+    assert value is not None
     return value
 
 

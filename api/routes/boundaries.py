@@ -5,24 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from api.db import get_session
-from api.errors import BadRequest
 from api.layers import get_layer
+from api.params import parse_whole
 from api.services import boundaries
 
 bp = Blueprint("boundaries", __name__, url_prefix="/api")
 
 
 def _int_arg(name: str, default: int | None, maximum: int | None = None) -> int | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number, got {raw!r}") from None
-    if value < 0 or (maximum is not None and value > maximum):
-        raise BadRequest(f"{name} must be between 0 and {maximum}, got {value}")
-    return value
+    return parse_whole(request.args.get(name), name, default, 0, maximum)
 
 
 @bp.get("/<any(precincts, districts, grids):layer_name>")

@@ -9,6 +9,7 @@ from flask import Blueprint, request
 
 from api.db import get_session
 from api.errors import BadRequest
+from api.params import parse_number
 from api.services.coverage import coverage_document
 from geo.coverage import DEFAULT_RADIUS_M
 from geo.errors import GeoError
@@ -18,16 +19,7 @@ bp = Blueprint("coverage", __name__, url_prefix="/api")
 
 
 def float_arg(name: str, default: float | None, maximum: float = 1e6) -> float | None:
-    raw = request.args.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise BadRequest(f"{name} must be a number, got {raw!r}") from None
-    if not 0 <= value <= maximum:  # also refuses nan and inf
-        raise BadRequest(f"{name} must be between 0 and {maximum:,g}, got {raw!r}")
-    return value
+    return parse_number(request.args.get(name), name, default, maximum)
 
 
 def window_args(default_hours: float = 24.0) -> tuple[Any, Any, str | None]:

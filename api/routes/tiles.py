@@ -59,7 +59,8 @@ def tile(layer: str, z: int, x: int, y: int) -> Response:
     asked = request.args.get("v", "")
     result = tiles.get_tile(get_session(), cache, layer, z, x, y, int(asked) if asked.isdigit() else None)
     seed_in_background(app, cache, layer, result.version)
-    etag = f"{layer}-{result.version}-{z}-{x}-{y}" + (f"-{scope_key()}" if scope_key() else "")
+    scope = scope_key()
+    etag = f"{layer}-{result.version}-{z}-{x}-{y}" + (f"-{scope}" if scope else "")
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:

@@ -67,9 +67,13 @@ class StateCache:
                 self.items.popitem(last=False)
 
 
-def load_inputs(session: Session, as_of: datetime | None = None) -> Inputs:
-    """The three layers at ``as_of``, keyed by the layer versions read before them."""
-    versions = tuple(layer_version(session, name) for name in ("grids", "districts", "precincts"))
+def _versions(session: Session) -> tuple[int, ...]:
+    return tuple(layer_version(session, name) for name in ("grids", "districts", "precincts"))
+
+
+def load_inputs(session: Session, as_of: datetime | None = None, versions: tuple[int, ...] | None = None) -> Inputs:
+    """The three layers at ``as_of``, keyed by the layer versions read before them (``versions`` when just read)."""
+    versions = versions or _versions(session)
     frames = [load_layer(session, name, as_of) for name in ("grids", "districts", "precincts")]
     return Inputs(frames[0], frames[1], frames[2], (versions, as_of))
 
@@ -80,14 +84,15 @@ def _plan(session: Session, cache: StateCache | None, tolerance: float, precinct
     """Every read on ``session`` now (scope, versions, cache, layers); the returned call computes the state
     without the session, so it may run in another thread. ``inputs`` are used when their versions are current."""
     precinct = read_precinct(precinct)  # a precinct user sees the alignment of their precinct only
-    versions = tuple(layer_version(session, name) for name in ("grids", "districts", "precincts"))
+    versions = _versions(session)
     key = (versions, as_of, tolerance, precinct)
-    for wanted in (True, False) if not findings else (True,):
-        found = cache.get((*key, wanted)) if cache else None
+    # A state with findings also serves a request without them.
+    for with_findings in (True,) if findings else (True, False):
+        found = cache.get((*key, with_findings)) if cache else None
         if found is not None:
             return lambda: found
     if inputs is None or inputs.key != (versions, as_of):
-        inputs = load_inputs(session, as_of)
+        inputs = load_inputs(session, as_of, versions)
     if len(inputs.grids) == 0 or len(inputs.districts) == 0:
         raise NotFound("nothing to align: import grids and districts first (jingwang import grids FILE …)")
     if precinct is not None and precinct not in set(inputs.precincts["code"]):
@@ -120,16 +125,17 @@ def alignment_plan(
     *,
     tolerance: float = 0.01,
     precinct: str | None = None,
+    as_of: datetime | None = None,
     cache: StateCache | None = None,
     findings: bool = True,
     inputs: Inputs | None = None,
 ) -> Callable[[], dict[str, Any]]:
-    """:func:`alignment` (current layers) in two steps: the reads now, the document from the returned call."""
-    run = _plan(session, cache, tolerance, precinct, None, findings, inputs)
+    """:func:`alignment` in two steps: the reads now, the document from the returned call."""
+    run = _plan(session, cache, tolerance, precinct, as_of, findings, inputs)
 
     def document() -> dict[str, Any]:
         doc = run()[1].document()
-        doc["as_of"] = None
+        doc["as_of"] = as_of.isoformat() if as_of else None
         return doc
 
     return document
@@ -146,10 +152,9 @@ def alignment(
 ) -> dict[str, Any]:
     """The alignment document of DESIGN.md (plus ``precincts`` and ``as_of``); ``findings=False`` leaves out
     gaps and overlaps (empty lists, zero areas) for callers that need only shares and statuses."""
-    _, state = _state(session, cache, tolerance, precinct, as_of, findings)
-    doc = state.document()
-    doc["as_of"] = as_of.isoformat() if as_of else None
-    return doc
+    return alignment_plan(
+        session, tolerance=tolerance, precinct=precinct, as_of=as_of, cache=cache, findings=findings
+    )()
 
 
 def findings(session: Session, kind: str, **params: Any) -> dict[str, Any]:
