@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from api.config import Settings, tile_cache_dir
+from api.jsonprovider import OrjsonProvider
 
 __all__ = ["create_app"]
 
@@ -37,7 +38,8 @@ def create_app(test_config: dict[str, Any] | None = None, *, serving: bool = Tru
     if "TILE_CACHE_DIR" not in app.config:
         home = Path(app.config["JINGWANG_HOME"])
         app.config["TILE_CACHE_DIR"] = str(tile_cache_dir(home, app.config["DATABASE_URL"]))
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json = OrjsonProvider(app)
+    app.json.ensure_ascii = False
 
     from api import auth, db, errors, openapi
     from api.routes import alignment, boundaries, coverage, hazards, health, imports, mapdata, points, reports, tiles

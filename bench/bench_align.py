@@ -1,11 +1,15 @@
 """Alignment engine on the synthetic city, side by side with ``geopandas.overlay`` in the same run.
 
     python -m bench.bench_align [--grids 20000 --districts 1000 --precincts 50 --seed 0 --moves 20 --repeat 1]
+                                [--no-api]
 
 Each step runs in a forked child process, so its peak memory (``ru_maxrss`` of the child: the loaded city
 plus what the step allocates, GEOS included) is its own. The compiled area kernels are loaded once in the
 parent first, as a running server has them after its first request. With ``--repeat n`` every step (the baseline too)
-runs n times and the fastest run counts — for machines shared with other jobs. Not a test: it prints a table.
+runs n times and the fastest run counts — for machines shared with other jobs. Last, unless ``--no-api``, the
+city is stored in a fresh database and ``GET /api/alignment`` of the whole city is timed through the Flask app
+(an admin's API token; the first request with an empty alignment cache, then a second one served from it). Not
+a test: it prints a table.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import resource
+import secrets
 import time
 import warnings
 from collections.abc import Callable
@@ -99,8 +104,39 @@ def _best(step: Callable[[City], Any], city: City, repeat: int) -> tuple[float, 
     return fastest[0], max(r[1] for r in runs), fastest[2]
 
 
+def _api(city: City, repeat: int) -> list[tuple[str, float]]:
+    """Seconds of ``GET /api/alignment`` (whole city): the fastest cold request of ``repeat``, then a cached one."""
+    from sqlalchemy.orm import Session
+
+    from api import create_app
+    from api.auth import users
+    from bench.common import fresh_database, store_city
+
+    with fresh_database("align") as engine:
+        with Session(engine) as session:
+            store_city(session, city)
+            users.add_user(session, "bench", "admin")
+            token = users.new_token(session, "bench")
+            session.commit()
+        url = engine.url.render_as_string(hide_password=False)
+        headers = {"Authorization": f"Bearer {token}"}
+        cold, key = [], secrets.token_hex(32)
+        for _ in range(repeat):
+            app = create_app({"DATABASE_URL": url, "SECRET_KEY": key, "TILE_CACHE_DIR": None, "TILE_SEED_ZOOM": -1})
+            client = app.test_client()
+            start = time.perf_counter()
+            response = client.get("/api/alignment", headers=headers)
+            cold.append(time.perf_counter() - start)
+            assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        start = time.perf_counter()
+        assert client.get("/api/alignment", headers=headers).status_code == 200
+        cached = time.perf_counter() - start
+    return [(f"GET /api/alignment, whole city ({len(response.get_data()) / 1e6:.0f} MB JSON)", min(cold)),
+            ("GET /api/alignment again (alignment cache)", cached)]  # fmt: skip
+
+
 def run(
-    seed: int, precincts: int, districts: int, grids: int, moves: int, repeat: int = 1
+    seed: int, precincts: int, districts: int, grids: int, moves: int, repeat: int = 1, api: bool = True
 ) -> list[tuple[str, float, float, str]]:
     warm_up()
     start = time.perf_counter()
@@ -118,6 +154,9 @@ def run(
         rows.append((label, seconds, mem, f"{base / seconds:.1f}×"))
     _, mem, stats = _measure(lambda c: _moves(c, moves), city)
     rows.append((f"move + delta, mean of {int(stats['n'])} (max {stats['max'] * 1000:.0f} ms)", stats["mean"], mem, ""))
+    if api:
+        for label, seconds in _api(city, repeat):
+            rows.append((label, seconds, _rss(), f"{base / seconds:.1f}×"))
     return rows
 
 
@@ -133,8 +172,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--grids", type=int, default=20000)
     parser.add_argument("--moves", type=int, default=20)
     parser.add_argument("--repeat", type=int, default=1, help="run each step this often; report the fastest")
+    parser.add_argument("--no-api", dest="api", action="store_false", help="skip GET /api/alignment")
     args = parser.parse_args(argv)
-    rows = run(args.seed, args.precincts, args.districts, args.grids, args.moves, args.repeat)
+    rows = run(args.seed, args.precincts, args.districts, args.grids, args.moves, args.repeat, args.api)
     print(f"synthetic city: {args.precincts} precincts, {args.districts} districts, {args.grids} grids")
     print(f"{'what':<58} {'seconds':>9} {'peak MB':>9} {'vs overlay':>11}")
     for what, seconds, mem, speed in rows:

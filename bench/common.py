@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
 
 from api.cluster import Cluster
 from api.db import ensure_database, ensure_postgis, upgrade
@@ -58,3 +59,24 @@ def print_table(title: str, rows: list[tuple[str, ...]], header: tuple[str, ...]
     print("  ".join("-" * w for w in widths))
     for row in rows:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
+def store_city(session: Session, city: tuple[Any, Any, Any]) -> None:
+    """Store ``(precincts, districts, grids)`` of :func:`bench.city.make_city` as one version of each layer.
+
+    The synthetic grids carry no parents: each is filed under its owner district, as an import would."""
+    from api.layers import LAYERS
+    from api.services.boundaries import ImportMeta, write_version
+    from geo.align import compute
+
+    precincts, districts, grids = city
+    state = compute(grids, districts, precincts, findings=False)
+    owner = {str(c): int(o) for c, o in zip(state.grids.codes, state.owner, strict=True)}
+    index = [owner.get(str(c), -1) for c in grids["code"]]
+    grids = grids.assign(
+        district_code=[str(state.districts.codes[i]) if i >= 0 else None for i in index],
+        precinct_code=[state.districts.parents[i] if i >= 0 else None for i in index],
+    )
+    for name, frame in (("precincts", precincts), ("districts", districts), ("grids", grids)):
+        write_version(session, LAYERS[name], frame, ImportMeta(file_name=f"city-{name}", created_by="bench"))
+    session.commit()

@@ -22,10 +22,9 @@ Intersection areas (grid × district, district × precinct) come from the exact 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import cached_property, partial
 from typing import Any, TypeVar
 
 import geopandas as gpd
@@ -74,10 +73,16 @@ class Alignment:
     tree: shapely.STRtree  # on grids.geoms
     changed_grids: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     changed_districts: NDArray[np.int64] = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    entries: Entries | None = None  # the document's grid and district entries, built beside the findings
 
     def document(self) -> dict[str, Any]:
-        """The alignment document (see :mod:`geo.document`)."""
-        return document(self)
+        """The alignment document (see :mod:`geo.document`): built once per state, a new outer dict per call
+        (its lists are shared: do not change them)."""
+        return dict(self._document)
+
+    @cached_property
+    def _document(self) -> dict[str, Any]:
+        return document(self, self.entries)
 
 
 def align(
@@ -91,7 +96,7 @@ def align(
     precinct: str | None = None,
 ) -> dict[str, Any]:
     """The alignment document of DESIGN.md, plus a ``precincts`` list; see :func:`compute`."""
-    state, parts = _compute(
+    state = compute(
         grids,
         districts,
         precincts,
@@ -99,14 +104,8 @@ def align(
         sliver_area_m2=sliver_area_m2,
         sliver_width_m=sliver_width_m,
         precinct=precinct,
-        during=_entries,
     )
-    return document(state, parts)
-
-
-def _entries(state: Alignment) -> Entries:
-    """The grid and district entries (they need no gaps or overlaps: built while those are finished)."""
-    return grid_entries(state), district_entries(state)
+    return state.document()
 
 
 def compute(
@@ -121,34 +120,10 @@ def compute(
     findings: bool = True,
 ) -> Alignment:
     """Shares, statuses, gaps and overlaps; ``precinct=`` limits to that precinct's districts and the grids
-    that touch them (or lie in it); ``findings=False`` skips gaps and overlaps (for workload)."""
-    state, _ = _compute(
-        grids,
-        districts,
-        precincts,
-        tolerance=tolerance,
-        sliver_area_m2=sliver_area_m2,
-        sliver_width_m=sliver_width_m,
-        precinct=precinct,
-        findings=findings,
-    )
-    return state
+    that touch them (or lie in it); ``findings=False`` skips gaps and overlaps (for workload).
 
-
-def _compute(
-    grids: gpd.GeoDataFrame,
-    districts: gpd.GeoDataFrame,
-    precincts: gpd.GeoDataFrame | None,
-    *,
-    tolerance: float,
-    sliver_area_m2: float,
-    sliver_width_m: float,
-    precinct: str | None,
-    findings: bool = True,
-    during: Callable[[Alignment], T] | None = None,
-) -> tuple[Alignment, T | None]:
-    """:func:`compute`, plus ``during(state)`` (on the shares, without gaps and overlaps) run while the gaps
-    and overlaps are finished on a side thread."""
+    With findings, the document's grid and district entries (which need none) are built while the gaps and
+    overlaps are finished on a side thread."""
     if not 0.0 <= tolerance < 0.5:
         raise GeoError(f"tolerance {tolerance} is out of range: use a value between 0 and 0.5, e.g. 0.01")
     g_layer, d_layer, p_layer, metric = _layers(grids, districts, precincts)
@@ -175,11 +150,11 @@ def _compute(
             g_prec, d_pairs, shown, precinct, Pieces("gap"), Pieces("overlap"), tree,
         )  # fmt: skip
         if early is None or tiled is None:
-            return state, None
+            return state
         found = side.submit(all_findings, state, g_edges, early, tiled)
-        extra = during(state) if during is not None else None
+        entries = grid_entries(state), district_entries(state)
         found_gaps, found_overlaps = found.result()
-    return replace(state, gaps=found_gaps, overlaps=found_overlaps), extra
+    return replace(state, gaps=found_gaps, overlaps=found_overlaps, entries=entries)
 
 
 def _layers(

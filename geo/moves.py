@@ -69,6 +69,7 @@ def move(state: Alignment, grid: str, district: str) -> Alignment:
         overlaps=_cut(state.overlaps, g_geom, ("districts",)),
         changed_grids=near,
         changed_districts=changed,
+        entries=None,
     )
 
 
