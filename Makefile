@@ -13,7 +13,12 @@ setup: system venv
 system:
 	@scripts/setup-system.sh
 
-venv: $(VENV)/.installed webmap/static/vendor/.fetched
+venv: $(VENV)/.installed webmap/static/vendor/.fetched $(VENV)/.compiled
+
+# The compiled kernels (numba, cached next to their sources): built here rather than on the first request.
+$(VENV)/.compiled: $(VENV)/.installed $(wildcard geo/_*.py)
+	$(BIN)/python -c "from geo import _scan, pairarea; pairarea.warm_up(); _scan.warm_up()"
+	@touch $@
 
 # Browser libraries that no pip package ships (Leaflet.VectorGrid), from the npm registry, pinned and verified.
 webmap/static/vendor/.fetched: scripts/fetch_assets.py $(VENV)/.installed
