@@ -6,7 +6,7 @@ iteration, which converges to well below a millimetre in a few steps.
 
 >>> lon, lat = wgs84_to_gcj02(116.397, 39.909)
 >>> back = gcj02_to_wgs84(lon, lat)
->>> abs(back[0] - 116.397) < 1e-8 and abs(back[1] - 39.909) < 1e-8
+>>> bool(abs(back[0] - 116.397) < 1e-8 and abs(back[1] - 39.909) < 1e-8)
 True
 """
 

@@ -6,8 +6,8 @@ GeoPackage, KML/KMZ and CSV (see :mod:`geo.csvgeo`). GDAL (through pyogrio) does
 chooses the layer and the text encoding, checks the coordinate system and converts to lon/lat. Nothing is
 written outside a temporary folder that is removed on every path.
 
->>> result = read_file("tests/fixtures/real/chicago/police_districts.zip")  # doctest: +SKIP
->>> result.crs_in, len(result.frame)  # doctest: +SKIP
+>>> result = read_file("tests/fixtures/real/chicago/police_districts.zip")
+>>> result.crs_in, len(result.frame)
 ('EPSG:4326', 25)
 """
 

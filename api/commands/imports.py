@@ -40,6 +40,12 @@ def _stderr_progress() -> Any:
 @click.option("--mode", type=click.Choice(["replace", "append"]), default="replace", show_default=True)
 @click.option("--precinct", help="Replace only within this precinct.")
 @click.option("--user", default="cli", show_default=True, help="Recorded as who imported.")
+@click.option(
+    "--history",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Hazards only: the ledger's earlier steps, one row per change (hazard_code, seq, from_state, to_state, "
+    "actor, at, note).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Write the summary as one JSON document to stdout.")
 def import_command(layer: str, file: Path, source_layer: str | None, as_json: bool, **opts: Any) -> None:
     """Import FILE as the new version of LAYER (all or nothing)."""

@@ -23,6 +23,7 @@ from api.services.points import Imported, frame_rows, point_hex, route_hazards
 from api.services.settings import sla_table
 from geo import lifecycle
 from geo.crs import COORD_SYSTEMS, to_wgs84
+from geo.hazard_history import read_history
 from geo.hazards import hazards as read_hazard_rows
 from geo.tables import read_points
 
@@ -247,7 +248,10 @@ def write_hazards(session: Session, path: Path, options: ImportOptions, import_i
             ),
             rows,
         )
-        _import_events(session, import_id, name, options.user)
+        if options.history is not None:
+            states = dict(zip(frame["code"], frame["state"], strict=True))
+            _import_history(session, import_id, read_history(options.history, states, options.timezone))
+        _import_events(session, import_id, name, options.user)  # of the hazards without a history
     locate(session, "hazard", import_id)
     route_hazards(session, import_id)
     counts = {**found.counts, "features": len(rows), "skipped_existing": found.counts["features"] - len(rows)}
@@ -255,19 +259,40 @@ def write_hazards(session: Session, path: Path, options: ImportOptions, import_i
             "crs_in": table.crs_in, "encoding": table.encoding}  # fmt: skip
 
 
-def _import_events(session: Session, import_id: int, name: str, user: str) -> None:
+def _import_history(session: Session, import_id: int, history: pd.DataFrame) -> None:
+    """The hazards' steps as the ledger recorded them; a hazard's last step is its last change."""
+    rows = [dict(zip(history.columns, r, strict=True)) for r in frame_rows(history, list(history.columns))]
+    if rows:
+        session.execute(
+            text(
+                "INSERT INTO hazard_event (hazard_id, seq, from_state, to_state, actor, at, note)"
+                " SELECT h.id, :seq, :from_state, :to_state, :actor, :at, :note FROM hazard h"
+                " WHERE h.code = :hazard_code AND h.import_id = :import_id"
+            ),
+            [{**r, "import_id": import_id} for r in rows],
+        )
     session.execute(
         text(
-            "INSERT INTO hazard_event (hazard_id, seq, from_state, to_state, actor, at, note)"
-            " SELECT id, 1, NULL, 'reported', reported_by, reported_at, :note FROM hazard WHERE import_id = :i"
+            "UPDATE hazard h SET updated_at = e.at FROM (SELECT hazard_id, max(at) AS at FROM hazard_event"
+            " GROUP BY hazard_id) e WHERE e.hazard_id = h.id AND h.import_id = :i"
         ),
-        {"i": import_id, "note": f"imported from {name}"},
+        {"i": import_id},
     )
+
+
+def _import_events(session: Session, import_id: int, name: str, user: str) -> None:
+    """The first events of the hazards of import ``import_id`` that have none (no history was given for them):
+    reported when the file says, then the state the file gives, now."""
     session.execute(
         text(
-            "INSERT INTO hazard_event (hazard_id, seq, from_state, to_state, actor, at, note)"
-            " SELECT id, 2, 'reported', state, :u, now(), :note FROM hazard"
-            " WHERE import_id = :i AND state <> 'reported'"
+            """
+            WITH fresh AS (SELECT id, state, reported_by, reported_at FROM hazard h WHERE import_id = :i
+                           AND NOT EXISTS (SELECT 1 FROM hazard_event e WHERE e.hazard_id = h.id))
+            INSERT INTO hazard_event (hazard_id, seq, from_state, to_state, actor, at, note)
+            SELECT id, 1, NULL, 'reported', reported_by, reported_at, :imported FROM fresh
+            UNION ALL
+            SELECT id, 2, 'reported', state, :u, now(), :written FROM fresh WHERE state <> 'reported'
+            """
         ),
-        {"i": import_id, "u": user, "note": f"state as written in {name}"},
+        {"i": import_id, "u": user, "imported": f"imported from {name}", "written": f"state as written in {name}"},
     )

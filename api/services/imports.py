@@ -212,6 +212,8 @@ def import_file(
     if layer_name not in IMPORT_LAYERS:
         raise BadRequest(f"unknown layer {layer_name!r}: use one of {', '.join(IMPORT_LAYERS)}")
     limit_options(layer_name, options)
+    if options.history is not None and layer_name != "hazards":
+        raise BadRequest(f"a history goes with hazards only, not {layer_name}: leave out --history")
     if layer_name in BOUNDARY_LAYERS:
         return import_boundaries(session, layer_name, path, options, progress)
     from api.services.points import import_points

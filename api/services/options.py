@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = ["ImportOptions", "BOUNDARY_LAYERS", "POINT_LAYERS", "IMPORT_LAYERS"]
 
@@ -25,3 +26,4 @@ class ImportOptions:
     user: str = "cli"
     timezone: str = "Asia/Shanghai"  # for times written without a zone
     max_bytes: int = 200 * 2**20
+    history: Path | None = None  # hazards: each one's earlier steps (see geo.hazard_history)
