@@ -102,6 +102,7 @@ IMPORT_FORM = {
                     "user": STR,
                     "coords": enum("wgs84", "gcj02", "bd09"),
                     "mode": enum("replace", "append"),
+                    "history": {"type": "string", "format": "binary"},
                 },
             }
         }

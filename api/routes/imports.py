@@ -24,10 +24,11 @@ _TEXT_OPTIONS = ("code_field", "name_field", "parent_field", "crs", "encoding", 
 
 
 @contextmanager
-def _uploaded() -> Iterator[Path]:
+def _uploaded(options: ImportOptions) -> Iterator[Path]:
     """The request's files saved in a fresh folder (removed on every path); yields the main file.
 
-    Several files may come together (a bare .shp with its .dbf/.shx/.prj/.cpg): the .shp is the main one.
+    Several files may come together (a bare .shp with its .dbf/.shx/.prj/.cpg): the .shp is the main one. A
+    hazard file's history comes as field ``history`` (set on ``options``).
     """
     files = [f for f in request.files.getlist("file") if f.filename]
     if not files:
@@ -42,6 +43,11 @@ def _uploaded() -> Iterator[Path]:
             f.save(target)
             saved.append(target)
         main = next((p for p in saved if p.suffix.lower() == ".shp"), saved[0])
+        history = request.files.get("history")
+        if history is not None and history.filename:
+            options.history = folder / "history" / _safe_name(history.filename)
+            options.history.parent.mkdir()
+            history.save(options.history)
         yield main
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -70,7 +76,7 @@ def _options() -> tuple[str, ImportOptions]:
 @bp.post("")
 def create() -> Any:
     layer, options = _options()
-    with _uploaded() as path:
+    with _uploaded(options) as path:
         summary = imports.import_file(get_session(), layer, path, options)
     return jsonify(summary), 201
 
@@ -80,7 +86,7 @@ def preview() -> Any:
     layer, options = _options()
     if layer not in BOUNDARY_LAYERS:
         raise BadRequest("preview is for boundary layers: precincts, districts, grids")
-    with _uploaded() as path:
+    with _uploaded(options) as path:
         summary = imports.preview(get_session(), layer, path, options)
     return jsonify(summary)
 

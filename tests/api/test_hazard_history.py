@@ -110,3 +110,22 @@ def test_the_command_takes_a_history_for_hazards_only(city, runner, tmp_path):
     assert city.scalar(text("SELECT count(*) FROM hazard_event")) == 7 + 2
     refused = runner.invoke("import", "key-places", str(hazards), "--history", str(events))
     assert refused.exit_code != 0 and "a history goes with hazards only" in refused.output
+
+
+def test_the_upload_takes_a_history(city, client, tmp_path):
+    hazards, events = _files(tmp_path, HISTORY)
+    with hazards.open("rb") as h, events.open("rb") as e:
+        response = client.post(
+            "/api/imports",
+            data={"layer": "hazards", "file": (h, "隐患台账.csv"), "history": (e, "处理记录.csv")},
+            content_type="multipart/form-data",
+        )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert [e["to"] for e in get_hazard(city, "H1")["events"]][-2:] == ["resolved", "closed"]
+    with hazards.open("rb") as h, events.open("rb") as e:
+        broken = client.post(
+            "/api/imports",
+            data={"layer": "key-places", "file": (h, "places.csv"), "history": (e, "处理记录.csv")},
+            content_type="multipart/form-data",
+        )
+    assert broken.status_code == 400 and "hazards only" in broken.get_json()["error"]["message"]

@@ -215,6 +215,42 @@ def test_upload_flow_end_to_end(page: Page, live_server: LiveServer, tmp_path):
     page.watch.assert_clean()  # type: ignore[attr-defined]
 
 
+def test_upload_hazards_with_their_history(page: Page, live_server: LiveServer, api: FlaskClient, tmp_path):
+    hazards, history = tmp_path / "隐患台账.csv", tmp_path / "处理记录.csv"
+    hazards.write_text(
+        "编号,标题,类别,状态,发现时间,经度,纬度\n"
+        "HIST1,消防通道堵塞,fire,closed,2026-11-01T09:00:00+08:00,114.765,37.745\n"
+        "HIST2,电线私拉乱接,fire,rejected,2026-11-01T10:00:00+08:00,114.775,37.745\n",
+        encoding="utf-8",
+    )
+    history.write_text(
+        "隐患编号,新状态,经办人,时间\n"
+        "HIST1,reported,网格员1,2026-11-01T09:00:00+08:00\n"
+        "HIST1,assessed,王警官,2026-11-01T11:00:00+08:00\n"
+        "HIST1,dispatched,王警官,2026-11-01T12:00:00+08:00\n"
+        "HIST1,resolved,网格员1,2026-11-02T09:00:00+08:00\n"
+        "HIST1,closed,王警官,2026-11-02T15:30:00+08:00\n",
+        encoding="utf-8",
+    )
+    open_page(page, live_server, "/upload")
+    history_input = page.locator("input[name=history]")
+    expect(history_input).to_be_hidden()
+    page.locator("#jw-layer").select_option("hazards")
+    page.locator("#jw-file").set_input_files(str(hazards))
+    page.locator("summary").click()
+    history_input.set_input_files(str(history))
+    page.wait_for_function("() => !document.getElementById('jw-import').disabled")
+    page.locator("#jw-import").click()
+    expect(page.locator("#jw-upload-status")).to_contain_text("导入完成")
+    steps = api.get("/api/hazards/HIST1").get_json()["events"]
+    assert [(e["to"], e["actor"]) for e in steps] == [
+        ("reported", "网格员1"), ("assessed", "王警官"), ("dispatched", "王警官"), ("resolved", "网格员1"),
+        ("closed", "王警官"),
+    ]  # fmt: skip
+    assert [e["to"] for e in api.get("/api/hazards/HIST2").get_json()["events"]] == ["reported", "rejected"]
+    page.watch.assert_clean()  # type: ignore[attr-defined]
+
+
 def test_upload_errors_are_shown(browser: Any, live_server: LiveServer, tmp_path):
     context = browser.new_context()
     page = context.new_page()

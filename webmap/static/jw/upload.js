@@ -37,6 +37,7 @@
     var data = new FormData(form);
     data.delete("file");
     files.forEach(function (f) { data.append("file", f, f.name); });
+    if (layerSelect.value !== "hazards") data.delete("history");
     Object.keys(fieldSelects).forEach(function (key) {
       data.delete(key + "_field");
       var value = document.getElementById(fieldSelects[key]).value;
@@ -154,6 +155,7 @@
   drop.addEventListener("drop", function (e) { if (e.dataTransfer && e.dataTransfer.files.length) takeFiles(e.dataTransfer.files); });
   layerSelect.addEventListener("change", function () {
     document.getElementById("jw-parent-row").hidden = layerSelect.value !== "districts" && layerSelect.value !== "grids";
+    document.getElementById("jw-history-row").hidden = layerSelect.value !== "hazards";
     document.getElementById("jw-fields-box").hidden = !isBoundary();
     check(true);
   });
