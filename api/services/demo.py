@@ -10,13 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
-import shapely
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.layers import LAYERS
-from api.services.boundaries import ImportMeta, write_version
 from api.services.imports import import_file
 from api.services.options import ImportOptions
 from api.services.points import TABLES
@@ -34,13 +31,13 @@ BOUNDARY_FILES = {
 
 
 def load_demo(session: Session, folder: Path = DEMO_DIR, log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Load every demo file that is not loaded yet; commit once at the end. Returns per-file results."""
+    """Import every demo file that is not loaded yet, each through the import service as a user's file would
+    be (checked, repaired, recorded, committed). Returns per-file results."""
     results: dict[str, Any] = {}
     for layer, name in BOUNDARY_FILES.items():
         results[layer] = _load_boundaries(session, folder / name, layer)
     for layer, name in _POINT_FILES:
         results[layer] = _load_points(session, folder / name, layer)
-    session.commit()
     for layer, outcome in results.items():
         log(f"{layer}: {outcome}")
     return results
@@ -65,11 +62,8 @@ def _load_boundaries(session: Session, path: Path, layer_name: str) -> str:
         )
         if current:
             return f"unchanged ({current} current)"
-    frame = gpd.read_file(path, engine="pyogrio")
-    frame["geometry"] = shapely.force_2d(frame.geometry.values)
-    meta = ImportMeta(file_name=path.name, sha256=digest, crs_in="EPSG:4326", encoding="UTF-8", created_by="demo")
-    write_version(session, layer, frame, meta)
-    return f"loaded {len(frame)}"
+    done = import_file(session, layer_name, path, ImportOptions(user="demo"))
+    return f"loaded {done['counts']['features']}"
 
 
 def _load_points(session: Session, path: Path, layer: str) -> str:
