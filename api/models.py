@@ -75,6 +75,20 @@ class BoundaryImport(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+def _tile_overview(zoom: int) -> Mapped[Any]:
+    """A generated copy of the Web Mercator geometry simplified by a quarter pixel of ``zoom``'s tiles.
+
+    The tolerance is exactly the one :func:`api.services.tiles.render` simplifies by at that zoom (4 of 4096 tile
+    units: ``40075016.68557849 / 2**zoom / 1024`` m), so a tile of that zoom reads it without simplifying again.
+    Plain ``GEOMETRY``: a simplified multipolygon is never refused for its type.
+    """
+    tolerance = 40075016.68557849 / 2**zoom / 4096 * 4
+    return mapped_column(
+        Geometry("GEOMETRY", srid=3857, spatial_index=False),
+        Computed(f"ST_Simplify(ST_Transform(geom, 3857), {tolerance!r}, true)", persisted=True),
+    )
+
+
 class _Boundary:
     """Columns shared by the three boundary layers."""
 
@@ -88,6 +102,9 @@ class _Boundary:
         Geometry("MULTIPOLYGON", srid=3857, spatial_index=False),
         Computed("ST_Transform(geom, 3857)", persisted=True),
     )
+    # The same, simplified as the tiles of zoom 12 and 13 draw it (api.services.tiles): read as they are.
+    geom_z12: Mapped[WKBElement | None] = _tile_overview(12)
+    geom_z13: Mapped[WKBElement | None] = _tile_overview(13)
     valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     valid_to: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("boundary_import.id"))

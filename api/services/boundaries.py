@@ -68,7 +68,7 @@ def feature_collection(
             'type', 'Feature', 'id', t.code,
             'geometry', ST_AsGeoJSON(t.geom, 6)::json,
             'properties', t.attributes
-                || (to_jsonb(t) - 'geom' - 'geom_3857' - 'attributes' - 'id' - 'valid_to')
+                || (to_jsonb(t) - 'geom' - 'geom_3857' - 'geom_z12' - 'geom_z13' - 'attributes' - 'id' - 'valid_to')
         )::text
         FROM {layer.table} t WHERE {cond} ORDER BY t.code LIMIT :limit OFFSET :offset
     """

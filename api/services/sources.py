@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 __all__ = ["Source", "SOURCES", "FINDINGS", "get_source"]
 
-_BOUNDARY_PROPS = "t.attributes || (to_jsonb(t) - 'geom' - 'geom_3857' - 'attributes' - 'id')"
+_BOUNDARY_PROPS = "t.attributes || (to_jsonb(t) - 'geom' - 'geom_3857' - 'geom_z12' - 'geom_z13' - 'attributes' - 'id')"
 _POINT_PROPS = "t.attributes || (to_jsonb(t) - 'geom' - 'attributes' - 'id')"
 
 
