@@ -172,15 +172,12 @@ def _database() -> tuple[Any, str]:
 
 
 def _load_city(url: str) -> int:
-    from api.layers import LAYERS
-    from api.services.boundaries import ImportMeta, write_version
+    from bench.common import store_city
 
-    precincts, districts, grids = make_city()
+    city = make_city()
     with _session(url) as session:
-        for layer, frame in (("precincts", precincts), ("districts", districts), ("grids", grids)):
-            write_version(session, LAYERS[layer], frame, ImportMeta(file_name=f"city-{layer}", created_by="bench"))
-        session.commit()
-    return len(grids)
+        store_city(session, city)
+    return len(city[2])
 
 
 def _drop(cluster: Any, name: str) -> None:

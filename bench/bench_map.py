@@ -41,11 +41,9 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from api.config import tile_cache_dir
-from api.layers import LAYERS
-from api.services.boundaries import ImportMeta, write_version
 from api.services.store import layer_version
 from bench.city import make_city
-from bench.common import ROOT, fresh_database, home, print_table
+from bench.common import ROOT, fresh_database, home, print_table, store_city
 
 TIPG_PROPERTIES = "code,name,district_code,precinct_code,community,households,grid_worker"
 # What a running server has been asked before the tiles: the page, and the health check a load balancer polls
@@ -57,15 +55,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 def load_city(engine: Engine) -> tuple[float, float, float, float]:
     """Write the synthetic city as the current version of the three layers; return the grids' bounds."""
-    precincts, districts, grids = make_city()
+    city = make_city()
     with Session(engine) as session:
-        for name, frame in (("precincts", precincts), ("districts", districts), ("grids", grids)):
-            write_version(session, LAYERS[name], frame, ImportMeta(file_name=f"city-{name}", created_by="bench"))
-        session.commit()
+        store_city(session, city)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("VACUUM ANALYZE precinct, district, grid"))
         conn.execute(text("CHECKPOINT"))  # the load's writes flushed now, not in the middle of a measured pass
-    x0, y0, x1, y1 = (float(v) for v in grids.total_bounds)
+    x0, y0, x1, y1 = (float(v) for v in city[2].total_bounds)
     return x0, y0, x1, y1
 
 

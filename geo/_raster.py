@@ -78,7 +78,8 @@ def _frame(geoms: NDArray[np.object_], radius: float, cell: float | None) -> Fra
 
 
 def _intervals(geoms: NDArray[np.object_], f: Frame) -> tuple[Ints, Ints, Ints, Ints]:
-    """Per grid and row, the column spans ``[c0, c1)`` of cells whose centres lie inside (even–odd rule)."""
+    """Per grid and row, the column spans ``[c0, c1)`` of cells whose centres lie inside (even–odd rule), sorted
+    by row and first column."""
     from geo import _scan
 
     _scan.warm_up()  # compile or load once, before the threads (the kernel releases the GIL)
@@ -87,7 +88,11 @@ def _intervals(geoms: NDArray[np.object_], f: Frame) -> tuple[Ints, Ints, Ints, 
                               range(0, geoms.size, _GRID_CHUNK)))  # fmt: skip
     if not found:
         return tuple(np.zeros(0, dtype=np.int32) for _ in range(4))  # type: ignore[return-value]
-    return tuple(np.concatenate([part[i] for part in found]) for i in range(4))  # type: ignore[return-value]
+    grid, row, c0, c1 = (np.concatenate([part[i] for part in found]) for i in range(4))
+    # Sorted by row, then first column, as the coverage's passes take them (the sorts there find them in order:
+    # 0.1 s less once the fixes are known); equal keys keep the grids' order.
+    order = np.argsort(row.astype(np.int64) * (f.ncols + 1) + c0, kind="stable")
+    return grid[order], row[order], c0[order], c1[order]
 
 
 def _interval_chunk(geoms: NDArray[np.object_], offset: int, f: Frame) -> tuple[Ints, ...]:

@@ -26,7 +26,7 @@ import shapely
 from numpy.typing import NDArray
 
 from geo._raster import Frame as _Frame
-from geo._raster import cell_size, grid_raster
+from geo._raster import Raster, cell_size, grid_raster
 
 __all__ = ["MAX_GAP_S", "MAX_STEP_M", "DEFAULT_RADIUS_M", "Fixes", "segments", "cell_size", "grid_coverage"]
 
@@ -209,14 +209,16 @@ def grid_coverage(
     cell: float | None = None,
     max_gap_s: float = MAX_GAP_S,
     max_step_m: float = MAX_STEP_M,
+    raster: Raster | None = None,
 ) -> pd.DataFrame:
     """Coverage figures of each grid (lon/lat polygons, in order) under ``fixes``.
 
     ``key_places`` is ``(lon, lat, grid index)`` of the key places to check (grid index −1 for none).
     Columns: ``area_m2, coverage, fixes, minutes, last_patrol_t`` (seconds, NaN when no fix),
-    ``key_places, key_places_visited`` (a share, NaN without key places).
+    ``key_places, key_places_visited`` (a share, NaN without key places). ``raster`` is
+    ``grid_raster(grids, radius, cell)`` when the caller has it already (it needs no fixes).
     """
-    raster = grid_raster(grids, radius, cell)
+    raster = raster or grid_raster(grids, radius, cell)
     geoms, f, spans, n = raster.geoms, raster.frame, raster.spans, raster.geoms.size
     fwd = pyproj.Transformer.from_crs(4326, raster.epsg, always_xy=True)
     x, y = (np.asarray(v, dtype=np.float64) for v in fwd.transform(fixes.lon, fixes.lat))

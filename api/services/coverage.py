@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -22,6 +23,7 @@ from api.errors import BadRequest
 from api.scope import boundary_condition, read_precinct
 from api.services.patrols import load_fixes
 from api.services.store import load_layer
+from geo._raster import grid_raster
 from geo.coverage import DEFAULT_RADIUS_M, MAX_STEP_M, grid_coverage
 from geo.times import get_zone
 
@@ -184,8 +186,13 @@ def coverage_plan(
         grids = load_layer(session, "grids", where=where, params=params)
     doc: dict[str, Any] = {"from": start.astimezone(zone).isoformat(), "to": end.astimezone(zone).isoformat(),
                            "radius_m": radius, "precinct": precinct}  # fmt: skip
-    fixes, places = None, None
+    fixes, places, raster = None, None, None
     if len(grids):
+        # The grids' raster needs no fixes: it is computed while the fixes are read (PROJ and the scanline
+        # kernel release the GIL).
+        early = ThreadPoolExecutor(1)
+        raster = early.submit(grid_raster, grids.geometry.values, radius)
+        early.shutdown(wait=False)  # the thread ends with the raster
         fixes = load_fixes(session, start, end, _margin(grids.total_bounds, radius + MAX_STEP_M))
         places = _key_places(session, [str(c) for c in grids["code"]])
     names = {"district_code": _names(session, "district"), "precinct_code": _names(session, "precinct")}
@@ -193,7 +200,8 @@ def coverage_plan(
     def run() -> dict[str, Any]:
         table = pd.DataFrame(grids.drop(columns="geometry"))
         if fixes is not None:
-            figures = grid_coverage(grids.geometry.values, fixes, radius=radius, key_places=places)
+            figures = grid_coverage(grids.geometry.values, fixes, radius=radius, key_places=places,
+                                    raster=raster.result() if raster else None)  # fmt: skip
             table = pd.concat([table.reset_index(drop=True), figures], axis=1)
             doc["fixes"] = len(fixes)
         else:

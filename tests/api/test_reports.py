@@ -4,8 +4,11 @@ each format as a clerk opens it (openpyxl, a BOM-aware CSV reader, pypdf, json).
 from __future__ import annotations
 
 import csv
+import gc
+import hashlib
 import io
 import json
+import math
 from datetime import datetime, timedelta
 
 import pytest
@@ -16,8 +19,10 @@ from api.services import mapdata
 from api.services.alignment import Inputs, alignment, alignment_plan, load_inputs
 from api.services.coverage import coverage_document, coverage_plan
 from api.services.hazard_queries import hazard_grid_counts
-from api.services.reports import build_report, render
-from api.services.reports.columns import GRID
+from api.services.reports import Report, build_report, render
+from api.services.reports.columns import DISTRICT, GRID, HAZARD, local_time, shown
+from api.services.reports.columns import PRECINCT as PRECINCT_COLUMNS
+from api.services.reports.model import canonical_json, collector_paused
 
 PRECINCT = "130133-01"
 
@@ -101,6 +106,100 @@ def test_xlsx_sheets_and_figures(demo_session, report):
     assert summary["网格数"] == 400
     precincts = {r[0]: r for r in book["派出所"].iter_rows(min_row=2, values_only=True)}
     assert set(precincts) == {p["code"] for p in report.precincts}
+
+
+def _json_hash(report) -> str:
+    """The content hash as it was first defined, with the standard library's json."""
+    figures = {k: getattr(report, k) for k in ("summary", "grids", "districts", "precincts", "hazards")}
+    figures["window"] = [report.meta["from"], report.meta["to"]]
+    blob = json.dumps(figures, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def test_content_hash_is_the_json_one(report):
+    """orjson writes the canonical text; the hash stays what json gave (reports made before can be checked)."""
+    assert report.meta["hash"] == _json_hash(report)
+    for figures in ({"a": 1e-05, "b": [1.5e-07, 2, "中文"]}, {"x": 0.0001, "y": 1e16, "z": None, "w": True},
+                    {"t": datetime(2026, 11, 1, 8, 30), "n": 2**70}, {1: "one"}):  # fmt: skip
+        text = json.dumps(figures, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+        assert canonical_json(figures) == text.encode("utf-8")
+
+
+def test_collector_is_paused_while_building_and_restored():
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():  # another report at once
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # as it was
+    finally:
+        gc.enable()
+
+
+def _expected(column, value, lang="zh"):
+    """What a table cell holds when the workbook is opened: the writer's value for the column's kind."""
+    kind = column[3]
+    if kind == "time":
+        return local_time(value)
+    if kind not in ("text", "int", "pct", "km2", "num"):
+        value = shown(value, kind, lang)
+    return None if value == "" else value
+
+
+def test_xlsx_tables_hold_every_row_and_format(report):
+    """Every cell of the four tables, against the report's rows, with its column's number format."""
+    assert report.hazards, "the demo city has hazards"
+    book = load_workbook(io.BytesIO(render(report, "xlsx")))
+    formats = {"pct": "0.0%", "km2": "0.000", "time": "yyyy-mm-dd hh:mm", "int": "0"}
+    for name, columns, rows in (("派出所", PRECINCT_COLUMNS, report.precincts), ("警务区", DISTRICT, report.districts),
+                                ("网格", GRID, report.grids), ("隐患台账", HAZARD, report.hazards)):  # fmt: skip
+        sheet = book[name]
+        assert sheet.max_row == len(rows) + 1 and sheet.max_column == len(columns)
+        assert sheet.freeze_panes == "A2"
+        assert [c.value for c in sheet[1]] == [c[1] for c in columns]
+        assert all(c.font.b for c in sheet[1])
+        for cells, row in zip(sheet.iter_rows(min_row=2), rows, strict=True):
+            for cell, column in zip(cells, columns, strict=True):
+                assert cell.value == _expected(column, row.get(column[0])), (name, cell.coordinate, column)
+                if cell.value is not None:
+                    assert cell.number_format == formats.get(column[3], "General"), (name, cell.coordinate)
+
+
+def _one_grid_report(**values) -> Report:
+    row = {c[0]: None for c in GRID} | values
+    meta = {"from": "2026-11-01T00:00:00+08:00", "to": "2026-11-02T00:00:00+08:00", "hash": "0" * 64,
+            "versions": {"precincts": 1, "districts": 1, "grids": 1}, "radius_m": 100.0,
+            "generated_at": "2026-11-02T08:00:00+08:00", "precinct": None}  # fmt: skip
+    return Report(meta, {}, [row], [], [], [{"code": "H-1", "severity": 2}])  # a row without most keys
+
+
+def test_xlsx_writes_awkward_text_and_numbers():
+    """Markup, control characters, edge spaces and text over Excel's limit; numpy numbers, NaN, booleans."""
+    import numpy as np
+
+    report = _one_grid_report(
+        name="<b>A&B</b> \"x\"", community=" 东关\x01村 ", district_name="x" * 40_000,
+        households=np.int64(12), area_km2=np.float64(0.25), coverage=math.nan, key_places=True,
+        last_patrol_at="2026-11-01T23:59:30+08:00", status="split", precinct="",
+    )  # fmt: skip
+    book = load_workbook(io.BytesIO(render(report, "xlsx", "en")))
+    values = dict(zip([c.value for c in book["Grids"][1]], [c.value for c in book["Grids"][2]], strict=True))
+    assert values["Grid name"] == '<b>A&B</b> "x"'
+    assert values["Community"] == " 东关_x0001_村 "
+    assert values["Police district"] == "x" * 32_767
+    assert values["Households"] == 12 and values["Area (km²)"] == 0.25
+    assert values["Patrol coverage"] is None and values["Precinct code"] is None
+    assert values["Key places"] is True
+    assert values["Last patrol"] == datetime(2026, 11, 1, 23, 59, 30)
+    assert values["Alignment"] == "split"
+    ledger = [[c.value for c in row] for row in book["Hazard ledger"].iter_rows(min_row=2)]
+    assert ledger == [["H-1", None, None, 2] + [None] * 12]
 
 
 def test_cli_writes_english_xlsx_atomically(demo_runner, demo_session, tmp_path):
