@@ -40,13 +40,14 @@ def cluster() -> Cluster:
     return cluster
 
 
-def _new_database(cluster: Cluster, label: str) -> tuple[str, Engine]:
+def _new_database(cluster: Cluster, label: str, migrated: bool = True) -> tuple[str, Engine]:
     name = f"jingwang_test_{label}_{uuid.uuid4().hex[:8]}"
     ensure_database(cluster.url(), name)
     engine = create_engine(cluster.url(name))
     with engine.begin() as conn:
         ensure_postgis(conn)
-        upgrade(conn)
+        if migrated:
+            upgrade(conn)
     return name, engine
 
 
@@ -62,6 +63,14 @@ def _drop_database(cluster: Cluster, name: str, engine: Engine) -> None:
 def engine(cluster: Cluster) -> Iterator[Engine]:
     """An empty, migrated database."""
     name, engine = _new_database(cluster, "empty")
+    yield engine
+    _drop_database(cluster, name, engine)
+
+
+@pytest.fixture
+def bare_engine(cluster: Cluster) -> Iterator[Engine]:
+    """A database of its own with PostGIS and no schema yet (for migrations), dropped afterwards."""
+    name, engine = _new_database(cluster, "bare", migrated=False)
     yield engine
     _drop_database(cluster, name, engine)
 

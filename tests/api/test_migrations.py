@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from api.db import alembic_config, downgrade, ensure_database, ensure_postgis, upgrade
+from api.db import alembic_config, downgrade, upgrade
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
@@ -34,41 +32,28 @@ def _tables(conn) -> set[str]:
     return set(inspect(conn).get_table_names()) - {"spatial_ref_sys", "alembic_version"}
 
 
-def test_upgrade_and_downgrade_on_an_empty_database(cluster):
-    name = f"jingwang_test_mig_{uuid.uuid4().hex[:8]}"
-    ensure_database(cluster.url(), name)
-    engine = create_engine(cluster.url(name))
-    try:
-        with engine.begin() as conn:
-            ensure_postgis(conn)
-            upgrade(conn)
-            assert _tables(conn) == TABLES
-            gist = conn.scalars(
-                text("SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%USING gist (geom)%'")
-            ).all()
-            assert set(gist) == TABLES - {
-                "boundary_import",
-                "hazard_event",
-                "setting",
-                "patrol_fix",
-                "app_user",
-                "api_token",
-                "audit_log",
-            }
-            srid = conn.scalar(text("SELECT Find_SRID('public', 'grid', 'geom')"))
-            assert srid == 4326
-        with engine.begin() as conn:
-            downgrade(conn)
-            assert _tables(conn) == set()
-        with engine.begin() as conn:
-            upgrade(conn)  # and up again from nothing
-            assert conn.scalar(text("SELECT version_num FROM alembic_version")) == HEAD
-    finally:
-        engine.dispose()
-        admin = create_engine(cluster.url("postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+def test_upgrade_and_downgrade_on_an_empty_database(bare_engine):
+    with bare_engine.begin() as conn:
+        upgrade(conn)
+        assert _tables(conn) == TABLES
+        gist = conn.scalars(text("SELECT tablename FROM pg_indexes WHERE indexdef LIKE '%USING gist (geom)%'")).all()
+        assert set(gist) == TABLES - {
+            "boundary_import",
+            "hazard_event",
+            "setting",
+            "patrol_fix",
+            "app_user",
+            "api_token",
+            "audit_log",
+        }
+        srid = conn.scalar(text("SELECT Find_SRID('public', 'grid', 'geom')"))
+        assert srid == 4326
+    with bare_engine.begin() as conn:
+        downgrade(conn)
+        assert _tables(conn) == set()
+    with bare_engine.begin() as conn:
+        upgrade(conn)  # and up again from nothing
+        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == HEAD
 
 
 def test_one_current_row_per_code(session):

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
-
 import mapbox_vector_tile
 import pytest
 import shapely
 from shapely.geometry import shape
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from api.db import downgrade, ensure_database, ensure_postgis, upgrade
+from api.db import downgrade, upgrade
 from api.layers import LAYERS
 from api.services import tiles
 from api.services.tileseed import tiles_over
@@ -146,44 +144,33 @@ def test_scoped_tiles_use_the_overviews_too(demo_session):
     assert 0 < shown < everyone
 
 
-def test_overviews_migrate_existing_rows_up_and_down(cluster):
+def test_overviews_migrate_existing_rows_up_and_down(bare_engine):
     """Added to a database that already holds boundaries: computed for the rows there; removed on downgrade."""
-    name = f"jingwang_test_overview_{uuid.uuid4().hex[:8]}"
-    ensure_database(cluster.url(), name)
-    engine = create_engine(cluster.url(name))
     columns = (
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'grid' AND column_name LIKE 'geom_z%'"
     )
-    try:
-        with engine.begin() as conn:
-            ensure_postgis(conn)
-            upgrade(conn, "0004")
-            conn.execute(
-                text(
-                    "INSERT INTO grid (code, name, geom) SELECT 'G' || i, 'g', ST_Multi(ST_Buffer(ST_Point("
-                    "114.8 + i * 0.01, 37.8, 4326)::geography, 150, 64)::geometry) FROM generate_series(1, 5) i"
-                )
+    with bare_engine.begin() as conn:
+        upgrade(conn, "0004")
+        conn.execute(
+            text(
+                "INSERT INTO grid (code, name, geom) SELECT 'G' || i, 'g', ST_Multi(ST_Buffer(ST_Point("
+                "114.8 + i * 0.01, 37.8, 4326)::geography, 150, 64)::geometry) FROM generate_series(1, 5) i"
             )
-            upgrade(conn)
-            assert set(conn.scalars(text(columns))) == {"geom_z12", "geom_z13"}
-            simplified = conn.execute(
-                text(
-                    "SELECT count(*) FILTER (WHERE ST_AsEWKB(geom_z12) = ST_AsEWKB(ST_Simplify(geom_3857, :t12, true))"
-                    " AND ST_AsEWKB(geom_z13) = ST_AsEWKB(ST_Simplify(geom_3857, :t13, true))"
-                    " AND ST_NPoints(geom_z12) < ST_NPoints(geom_3857)), count(*) FROM grid"
-                ),
-                {"t12": tiles._tolerance(12), "t13": tiles._tolerance(13)},
-            ).one()
-            assert simplified == (5, 5)
-        with engine.begin() as conn:
-            downgrade(conn, "0004")
-            assert set(conn.scalars(text(columns))) == set()
-            assert conn.scalar(text("SELECT count(*) FROM grid")) == 5
-            upgrade(conn)
-            assert conn.scalar(text("SELECT count(*) FROM grid WHERE geom_z12 IS NOT NULL")) == 5
-    finally:
-        engine.dispose()
-        admin = create_engine(cluster.url("postgres"), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        )
+        upgrade(conn)
+        assert set(conn.scalars(text(columns))) == {"geom_z12", "geom_z13"}
+        simplified = conn.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE ST_AsEWKB(geom_z12) = ST_AsEWKB(ST_Simplify(geom_3857, :t12, true))"
+                " AND ST_AsEWKB(geom_z13) = ST_AsEWKB(ST_Simplify(geom_3857, :t13, true))"
+                " AND ST_NPoints(geom_z12) < ST_NPoints(geom_3857)), count(*) FROM grid"
+            ),
+            {"t12": tiles._tolerance(12), "t13": tiles._tolerance(13)},
+        ).one()
+        assert simplified == (5, 5)
+    with bare_engine.begin() as conn:
+        downgrade(conn, "0004")
+        assert set(conn.scalars(text(columns))) == set()
+        assert conn.scalar(text("SELECT count(*) FROM grid")) == 5
+        upgrade(conn)
+        assert conn.scalar(text("SELECT count(*) FROM grid WHERE geom_z12 IS NOT NULL")) == 5
