@@ -16,7 +16,7 @@ error naming the row, and nothing is stored.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,7 @@ import pandas as pd
 from geo.errors import GeoError
 from geo.lifecycle import TransitionError, check_transition, parse_state
 from geo.tables import find_column, read_table
-from geo.times import parse_times, row_list
+from geo.times import parse_times
 
 __all__ = ["read_history", "check_history", "HISTORY_FIELDS"]
 
@@ -42,22 +42,34 @@ _REQUIRED = ("hazard_code", "to_state", "at")
 
 
 def read_history(
-    path: Path, states: Mapping[str, str], timezone: str | None, encoding: str | None = None
+    path: Path,
+    states: Mapping[str, str],
+    timezone: str | None,
+    encoding: str | None = None,
+    stored: Collection[str] = (),
 ) -> pd.DataFrame:
     """The checked history in ``path`` (CSV or XLSX) of the hazards ``states`` (code → state in the hazard
     file); see :func:`check_history`."""
     frame, _, _ = read_table(path, path.name, encoding=encoding)
-    return check_history(frame, path.name, states, timezone)
+    return check_history(frame, path.name, states, timezone, stored)
 
 
-def _fail(name: str, bad: np.ndarray, what: str) -> None:
+def _fail(name: str, rows: pd.Series, bad: np.ndarray, what: str) -> None:
+    """Refuse the file when ``bad`` holds anywhere, naming those rows (``rows``: their numbers in the file)."""
     if bad.any():
-        raise GeoError(f"{name}: rows {row_list(bad)}: {what}. Nothing was imported.")
+        numbers = rows.to_numpy()[bad].tolist()
+        more = f" and {len(numbers) - 20} more" if len(numbers) > 20 else ""
+        raise GeoError(f"{name}: rows {', '.join(map(str, numbers[:20]))}{more}: {what}. Nothing was imported.")
 
 
-def check_history(frame: pd.DataFrame, name: str, states: Mapping[str, str], timezone: str | None) -> pd.DataFrame:
+def check_history(
+    frame: pd.DataFrame, name: str, states: Mapping[str, str], timezone: str | None, stored: Collection[str] = ()
+) -> pd.DataFrame:
     """Columns ``hazard_code, seq, from_state, to_state, actor, at, note`` (``seq`` 1, 2 … per hazard, in the
-    order of ``seq`` when given, else of ``at``). Raises :class:`GeoError` for a row that breaks the lifecycle."""
+    order of ``seq`` when given, else of ``at``). Raises :class:`GeoError` for a row that breaks the lifecycle.
+
+    ``stored``: codes of the hazard file that were stored before (and are left as they are): their steps are
+    left out, so that importing the same two files again changes nothing."""
     columns = list(frame.columns)
     found = {role: find_column(columns, names) for role, names in HISTORY_FIELDS.items()}
     missing = [role for role in _REQUIRED if found[role] is None]
@@ -72,20 +84,22 @@ def check_history(frame: pd.DataFrame, name: str, states: Mapping[str, str], tim
         return frame[source].astype(str).str.strip() if source else pd.Series("", index=frame.index)
 
     out = pd.DataFrame({"hazard_code": column("hazard_code"), "row": np.arange(1, len(frame) + 1)})
+    keep = ~out["hazard_code"].isin(list(stored))
+    out, frame = out[keep].reset_index(drop=True), frame[keep].reset_index(drop=True)
     for role in ("to_state", "from_state"):
         text = column(role)
         out[role] = pd.Series([parse_state(v) if v else None for v in text], index=frame.index, dtype=object)
-        _fail(name, np.asarray(text.ne("") & out[role].isna()), f"{role} is not a hazard state")
-    _fail(name, np.asarray(out["to_state"].isna()), "to_state is empty")
+        _fail(name, out["row"], np.asarray(text.ne("") & out[role].isna()), f"{role} is not a hazard state")
+    _fail(name, out["row"], np.asarray(out["to_state"].isna()), "to_state is empty")
     parsed = parse_times(column("at"), timezone)
-    _fail(name, np.asarray(parsed.times.isna()), "at is not a time")
+    _fail(name, out["row"], np.asarray(parsed.times.isna()), "at is not a time")
     out["at"] = parsed.times
     seq = pd.to_numeric(column("seq").replace("", None), errors="coerce")
-    _fail(name, np.asarray(column("seq").ne("") & seq.isna()), "seq is not a number")
+    _fail(name, out["row"], np.asarray(column("seq").ne("") & seq.isna()), "seq is not a number")
     out["order"] = seq.fillna(0)
     out["actor"] = column("actor").replace("", None)
     out["note"] = column("note").replace("", None)
-    _fail(name, np.asarray(~out["hazard_code"].isin(list(states))), "the hazard is not in the hazard file")
+    _fail(name, out["row"], np.asarray(~out["hazard_code"].isin(list(states))), "the hazard is not in the hazard file")
     out = out.sort_values(["hazard_code", "order", "at", "row"], kind="stable")
     out["seq"] = out.groupby("hazard_code").cumcount() + 1
     out["from_state"] = _check_chains(out, name, states)

@@ -250,7 +250,9 @@ def write_hazards(session: Session, path: Path, options: ImportOptions, import_i
         )
         if options.history is not None:
             states = dict(zip(frame["code"], frame["state"], strict=True))
-            _import_history(session, import_id, read_history(options.history, states, options.timezone))
+            stored = set(found.frame["code"].dropna()) - set(states)
+            history = read_history(options.history, states, options.timezone, stored=stored)
+            _import_history(session, import_id, history)
         _import_events(session, import_id, name, options.user)  # of the hazards without a history
     locate(session, "hazard", import_id)
     route_hazards(session, import_id)

@@ -64,6 +64,19 @@ def test_history_is_kept_step_by_step(city, tmp_path):
     assert updated.isoformat() == "2026-11-02T07:30:00+00:00"
 
 
+def test_the_same_files_again_change_nothing(city, tmp_path):
+    hazards, events = _files(tmp_path, HISTORY)
+    load(city, "hazards", hazards, history=events)
+    before = city.scalar(text("SELECT count(*) FROM hazard_event"))
+    # one more hazard in the file: the stored ones and their steps are left as they are
+    hazards.write_text(HAZARDS + "H4,路灯损坏,public_order,1,reported,2026-11-03T08:00:00+08:00,114.765,37.755\n")
+    events.write_text(HISTORY + "H4,1,,reported,网格员2,2026-11-03T08:00:00+08:00,\n", encoding="utf-8")
+    again = load(city, "hazards", hazards, history=events)
+    assert again["counts"]["features"] == 1 and again["counts"]["skipped_existing"] == 3
+    assert city.scalar(text("SELECT count(*) FROM hazard_event")) == before + 1
+    assert [e["actor"] for e in get_hazard(city, "H4")["events"]] == ["网格员2"]
+
+
 @pytest.mark.parametrize(
     ("history", "message"),
     [
@@ -129,3 +142,15 @@ def test_the_upload_takes_a_history(city, client, tmp_path):
             content_type="multipart/form-data",
         )
     assert broken.status_code == 400 and "hazards only" in broken.get_json()["error"]["message"]
+
+
+def test_rows_are_named_as_in_the_file_when_stored_hazards_are_left_out():
+    rows = pd.DataFrame(
+        {
+            "hazard_code": ["OLD", "OLD", "NEW"],
+            "to_state": ["reported", "assessed", "reported"],
+            "at": ["2026-11-01 09:00", "2026-11-01 10:00", "昨天"],
+        }
+    )
+    with pytest.raises(GeoError, match=r"h.csv: rows 3: at is not a time"):
+        check_history(rows, "h.csv", {"NEW": "reported"}, "Asia/Shanghai", stored={"OLD"})
