@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.layers import LAYERS
 
-__all__ = ["version_clause", "load_layer", "layer_version"]
+__all__ = ["version_clause", "load_layer", "layer_version", "LAYER_VERSION_SQL"]
 
 
 def version_clause(as_of: datetime | None, alias: str = "t") -> tuple[str, dict[str, Any]]:
@@ -48,7 +48,10 @@ def load_layer(
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
 
 
+# A layer's version, as SQL (bound ``:layer``) for statements that read it beside something else.
+LAYER_VERSION_SQL = "SELECT coalesce(max(id), 0) FROM boundary_import WHERE layer = :layer"
+
+
 def layer_version(session: Session, layer_name: str) -> int:
     """The id of the latest import, revert or applied proposal of the layer: changes whenever its rows do."""
-    value = session.scalar(text("SELECT max(id) FROM boundary_import WHERE layer = :l"), {"l": layer_name})
-    return int(value or 0)
+    return int(session.scalar(text(LAYER_VERSION_SQL), {"layer": layer_name}))

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from api.errors import BadRequest
 from api.layers import LAYERS, Layer
 from api.scope import boundary_condition, read_precinct, scope_key
-from api.services.store import layer_version
+from api.services.store import LAYER_VERSION_SQL, layer_version
 
 __all__ = ["Tile", "TileCache", "get_tile", "render", "TILE_PROPERTIES"]
 
@@ -252,6 +252,5 @@ def _query(
     sql = _sql(layer, scoped=precinct is not None, z=z)
     if not with_version:
         return None, bytes(session.scalar(text(sql), params) or b"")
-    version = "(SELECT coalesce(max(id), 0) FROM boundary_import WHERE layer = :name)"
-    row = session.execute(text(f"SELECT {version}, ({sql})"), params).one()
+    row = session.execute(text(f"SELECT ({LAYER_VERSION_SQL}), ({sql})"), {**params, "layer": layer.name}).one()
     return int(row[0]), bytes(row[1] or b"")
