@@ -218,7 +218,7 @@ def grid_coverage(
     ``key_places, key_places_visited`` (a share, NaN without key places). ``raster`` is
     ``grid_raster(grids, radius, cell)`` when the caller has it already (it needs no fixes).
     """
-    raster = raster or grid_raster(grids, radius, cell)
+    raster = raster if raster is not None else grid_raster(grids, radius, cell)
     geoms, f, spans, n = raster.geoms, raster.frame, raster.spans, raster.geoms.size
     fwd = pyproj.Transformer.from_crs(4326, raster.epsg, always_xy=True)
     x, y = (np.asarray(v, dtype=np.float64) for v in fwd.transform(fixes.lon, fixes.lat))

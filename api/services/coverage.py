@@ -201,7 +201,7 @@ def coverage_plan(
         table = pd.DataFrame(grids.drop(columns="geometry"))
         if fixes is not None:
             figures = grid_coverage(grids.geometry.values, fixes, radius=radius, key_places=places,
-                                    raster=raster.result() if raster else None)  # fmt: skip
+                                    raster=raster.result() if raster is not None else None)  # fmt: skip
             table = pd.concat([table.reset_index(drop=True), figures], axis=1)
             doc["fixes"] = len(fixes)
         else:
