@@ -37,9 +37,9 @@ from geo.edges import Edges, edges
 from geo.errors import GeoError
 from geo.findings import district_findings, grid_gaps, share_free
 from geo.findings import findings as all_findings
-from geo.metric import Metric
+from geo.metric import NOISE_M2, Metric
 from geo.overlaps import Pieces
-from geo.shares import Layer, Pairs, layer_origin, load_layer, lonlat_frame, pair_areas, statuses
+from geo.shares import Layer, Pairs, layer_areas, layer_origin, load_layer, lonlat_frame, pair_areas, statuses
 from geo.tiling import tiles
 
 __all__ = ["Alignment", "align", "compute", "subset", "district_findings", "grid_gaps"]
@@ -211,9 +211,13 @@ def _shown(districts: Layer, precincts: Layer | None, precinct: str | None) -> N
 def _grids_in_scope(
     grids: Layer, districts: Layer, precincts: Layer | None, shown: NDArray[np.int64], precinct: str
 ) -> NDArray[np.int64]:
+    """The grids that share area with the precinct's districts (not those merely touching them along a border),
+    and those lying in the precinct."""
     tree = shapely.STRtree(grids.geoms)
-    _, touching = tree.query(districts.geoms[shown], predicate="intersects")
-    sel = [touching]
+    at, near = tree.query(districts.geoms[shown], predicate="intersects")
+    near = near.astype(np.int64)
+    area = layer_areas(grids, districts, near, shown[at])
+    sel = [near[area > NOISE_M2]]
     if precincts is not None and precinct in precincts.index():
         p_geom = precincts.geoms[precincts.index()[precinct]]
         inside = shapely.contains(p_geom, shapely.point_on_surface(grids.geoms))

@@ -167,6 +167,17 @@ def test_precinct_filter_limits_districts_and_grids():
         align(grids, districts, precinct="Z")
 
 
+def test_precinct_filter_leaves_out_grids_that_only_touch_its_districts():
+    precincts = frame(["A", "B"], [box(0, 0, 100, 100), box(100, 0, 200, 200)])
+    districts = frame(["a1", "b1"], [box(0, 0, 100, 100), box(100, 0, 200, 200)], precinct_code=["A", "B"])
+    # g2 shares a1's east edge, g3 only its north-east corner: both lie wholly in b1
+    grids = frame(["g1", "g2", "g3"], [box(0, 0, 100, 100), box(100, 0, 200, 100), box(100, 100, 200, 200)])
+    doc = align(grids, districts, precincts, precinct="A")
+    assert [g["code"] for g in doc["grids"]] == ["g1"]
+    assert doc["summary"]["grids"] == 1 and doc["summary"]["whole"] == 1
+    assert [g["code"] for g in align(grids, districts, precincts, precinct="B")["grids"]] == ["g2", "g3"]
+
+
 def test_areas_agree_with_the_ellipsoid():
     grids = frame(["g1"], [box(0, 0, 1000, 1000)])
     state = compute(grids, frame(["d1"], [box(0, 0, 1000, 1000)]))
