@@ -23,6 +23,7 @@ from api.errors import BadRequest, Forbidden, NotFound
 from api.layers import LAYERS
 from api.scope import check_write, read_precinct, scope_precinct
 from api.services.boundaries import ImportMeta, write_version
+from api.services.collector import collector_paused
 from api.services.points import relocate_all
 from api.services.store import layer_version, load_layer
 from geo.align import Alignment, compute
@@ -102,9 +103,11 @@ def _plan(session: Session, cache: StateCache | None, tolerance: float, precinct
     def run() -> tuple[Inputs, Alignment]:
         precincts = loaded.precincts if len(loaded.precincts) else None
         try:
-            state = compute(
-                loaded.grids, loaded.districts, precincts, tolerance=tolerance, precinct=precinct, findings=findings
-            )
+            with collector_paused():
+                state = compute(
+                    loaded.grids, loaded.districts, precincts, tolerance=tolerance, precinct=precinct,
+                    findings=findings,
+                )  # fmt: skip
         except GeoError as exc:
             raise BadRequest(str(exc)) from exc
         if cache:
@@ -134,7 +137,9 @@ def alignment_plan(
     run = _plan(session, cache, tolerance, precinct, as_of, findings, inputs)
 
     def document() -> dict[str, Any]:
-        doc = run()[1].document()
+        state = run()[1]
+        with collector_paused():
+            doc = state.document()
         doc["as_of"] = as_of.isoformat() if as_of else None
         return doc
 

@@ -17,12 +17,13 @@ from pypdf import PdfReader
 
 from api.services import mapdata
 from api.services.alignment import Inputs, alignment, alignment_plan, load_inputs
+from api.services.collector import collector_paused
 from api.services.coverage import coverage_document, coverage_plan
 from api.services.hazard_queries import hazard_grid_counts
 from api.services.reports import Report, build_report, render
 from api.services.reports.columns import DISTRICT, GRID, HAZARD, local_time, shown
 from api.services.reports.columns import PRECINCT as PRECINCT_COLUMNS
-from api.services.reports.model import canonical_json, collector_paused
+from api.services.reports.model import canonical_json
 
 PRECINCT = "130133-01"
 

@@ -7,14 +7,11 @@ the clock, and the content hash covers the figures, not the generation time, so 
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import re
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -27,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from api.errors import BadRequest, NotFound
 from api.services.alignment import Inputs, StateCache, alignment_plan, load_inputs, workload_doc
+from api.services.collector import collector_paused
 from api.services.coverage import coverage_plan
 from api.services.hazard_queries import hazard_grid_counts
 from api.services.point_queries import grid_stats
@@ -143,33 +141,6 @@ def _layers(session: Session, precinct: str | None) -> dict[str, gpd.GeoDataFram
 
 def _frames(inputs: Inputs) -> dict[str, gpd.GeoDataFrame]:
     return {"grids": inputs.grids, "districts": inputs.districts, "precincts": inputs.precincts}
-
-
-_paused_lock = threading.Lock()
-_paused = [0, False]  # reports being built with the collector paused; whether it was on before the first
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while a report is built, then back as it was.
-
-    A report allocates a great many objects (rows, documents, geometries); the collector's full passes over them
-    took 0.7 s of a cold city report and 0.2 s of a cached one, holding the GIL that the computing threads need.
-    Nothing built here forms cycles that must go sooner: freed by reference counts, or at the next pass after.
-    Reports built at once in other threads share the pause; the last one to end restores the collector.
-    """
-    with _paused_lock:
-        if _paused[0] == 0:
-            _paused[1] = gc.isenabled()
-            gc.disable()
-        _paused[0] += 1
-    try:
-        yield
-    finally:
-        with _paused_lock:
-            _paused[0] -= 1
-            if _paused[0] == 0 and _paused[1]:
-                gc.enable()
 
 
 def build_report(
