@@ -118,15 +118,17 @@ def compute(
     sliver_width_m: float = 2.0,
     precinct: str | None = None,
     findings: bool = True,
+    valid: bool = False,
 ) -> Alignment:
     """Shares, statuses, gaps and overlaps; ``precinct=`` limits to that precinct's districts and the grids
-    that touch them (or lie in it); ``findings=False`` skips gaps and overlaps (for workload).
+    that share area with them (or lie in it); ``findings=False`` skips gaps and overlaps (for workload);
+    ``valid``: every geometry is known to be valid (read from the store), so none is checked again.
 
     With findings, the document's grid and district entries (which need none) are built while the gaps and
     overlaps are finished on a side thread."""
     if not 0.0 <= tolerance < 0.5:
         raise GeoError(f"tolerance {tolerance} is out of range: use a value between 0 and 0.5, e.g. 0.01")
-    g_layer, d_layer, p_layer, metric = _layers(grids, districts, precincts)
+    g_layer, d_layer, p_layer, metric = _layers(grids, districts, precincts, valid)
     origin = layer_origin(g_layer, d_layer)
     with ThreadPoolExecutor(2) as side:  # the grids' edges are cut while the districts are placed
         g_soon = side.submit(edges, g_layer.geoms, origin) if precinct is None else None
@@ -158,15 +160,15 @@ def compute(
 
 
 def _layers(
-    grids: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, precincts: gpd.GeoDataFrame | None
+    grids: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, precincts: gpd.GeoDataFrame | None, valid: bool = False
 ) -> tuple[Layer, Layer, Layer | None, Metric]:
     """The three layers dissolved and projected into the UTM zone of the grids (or districts)."""
     grids = lonlat_frame(grids, "grids")
     bounds = grids.total_bounds if len(grids) else lonlat_frame(districts, "districts").total_bounds
     metric = Metric.for_bounds(bounds)
-    g_layer = load_layer(grids, metric, what="grids")
-    d_layer = load_layer(districts, metric, what="districts", parent_column="precinct_code")
-    p_layer = load_layer(precincts, metric, what="precincts") if precincts is not None else None
+    g_layer = load_layer(grids, metric, what="grids", valid=valid)
+    d_layer = load_layer(districts, metric, what="districts", parent_column="precinct_code", valid=valid)
+    p_layer = load_layer(precincts, metric, what="precincts", valid=valid) if precincts is not None else None
     return g_layer, d_layer, p_layer, metric
 
 

@@ -103,11 +103,14 @@ def lonlat_frame(gdf: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _dissolve(gdf: gpd.GeoDataFrame) -> tuple[NDArray[np.object_], NDArray[np.object_], NDArray[np.int64]]:
-    """Geometries united per code (sorted), plus the first row index of every code."""
+def _dissolve(
+    gdf: gpd.GeoDataFrame, valid: bool = False
+) -> tuple[NDArray[np.object_], NDArray[np.object_], NDArray[np.int64]]:
+    """Geometries united per code (sorted), plus the first row index of every code; invalid ones are repaired
+    first unless known ``valid``."""
     codes = gdf["code"].to_numpy(dtype=object)
     geoms = np.asarray(gdf.geometry.values, dtype=object)
-    bad = ~parallel(shapely.is_valid, geoms).astype(bool)
+    bad = np.zeros(geoms.size, dtype=bool) if valid else ~parallel(shapely.is_valid, geoms).astype(bool)
     if bad.any():
         geoms = geoms.copy()
         geoms[bad] = [polygonal(g) for g in shapely.make_valid(geoms[bad])]
@@ -120,12 +123,18 @@ def _dissolve(gdf: gpd.GeoDataFrame) -> tuple[NDArray[np.object_], NDArray[np.ob
 
 
 def load_layer(
-    gdf: gpd.GeoDataFrame, metric: Metric, *, what: str = "layer", parent_column: str | None = None
+    gdf: gpd.GeoDataFrame,
+    metric: Metric,
+    *,
+    what: str = "layer",
+    parent_column: str | None = None,
+    valid: bool = False,
 ) -> Layer:
     """Dissolve ``gdf`` by ``code`` and project it; names, ``parent_column`` and attributes come from the
-    first row of each code."""
+    first row of each code. ``valid``: the geometries are known to be valid (as the store's are, repaired on
+    import), so they are not checked again."""
     gdf = lonlat_frame(gdf, what)
-    codes, geoms, first = _dissolve(gdf)
+    codes, geoms, first = _dissolve(gdf, valid)
     rows = gdf.iloc[first]
     names = _optional(rows, "name", str_values=False)
     parents = _optional(rows, parent_column, str_values=True)

@@ -106,7 +106,7 @@ def _plan(session: Session, cache: StateCache | None, tolerance: float, precinct
             with collector_paused():
                 state = compute(
                     loaded.grids, loaded.districts, precincts, tolerance=tolerance, precinct=precinct,
-                    findings=findings,
+                    findings=findings, valid=True,  # the store holds only valid geometry (repaired on import)
                 )  # fmt: skip
         except GeoError as exc:
             raise BadRequest(str(exc)) from exc

@@ -254,3 +254,14 @@ def test_chicago_reference_figures(chicago, grids, districts, n, whole, split):
     theirs = _independent_top_shares(chicago[grids], chicago[districts])
     assert set(ours.index) == set(theirs.index)
     assert np.abs(ours - theirs.reindex(ours.index)).max() < 0.005
+
+
+def test_layers_known_valid_skip_the_check_and_give_the_same_document():
+    grids = frame(["g1", "g2"], [box(0, 0, 100, 100), box(100, 0, 200, 100)])
+    districts = frame(["d1", "d2"], [box(0, 0, 130, 100), box(130, 0, 200, 100)])
+    checked = compute(grids, districts).document()
+    assert compute(grids, districts, valid=True).document() == checked
+    # an invalid district (a bow tie) is repaired unless the caller vouches for its layers
+    bow = shapely.Polygon([(0, 0), (200, 100), (200, 0), (0, 100)])
+    repaired = compute(grids, frame(["d1"], [bow])).document()
+    assert repaired["summary"]["grids"] == 2 and repaired["districts"][0]["area_m2"] == pytest.approx(10000, rel=1e-6)
