@@ -1,7 +1,7 @@
-"""Run by QGIS's own Python (/usr/bin/python3 with python3-qgis), headless: open jingwang's grids as an OAPIF layer
-and as a vector tile layer, and print what QGIS saw as one JSON document.
+"""Run by QGIS's own Python (/usr/bin/python3 with python3-qgis), headless: open jingwang's grids as an OAPIF layer,
+as a vector tile layer and as the exported files, and print what QGIS saw as one JSON document.
 
-    QT_QPA_PLATFORM=offscreen /usr/bin/python3 qgis_probe.py OGC_URL TILE_TEMPLATE USER TOKEN
+    QT_QPA_PLATFORM=offscreen /usr/bin/python3 qgis_probe.py OGC_URL TILE_TEMPLATE USER TOKEN [EXPORT_FILE ...]
 
 The token goes in as a user would give it: a QGIS authentication configuration of type Basic (user name, token as
 the password), stored in a throwaway profile.
@@ -141,6 +141,25 @@ def _tiles(template: str, extent: list[float], auth: str) -> dict:
     return {"valid": True, "codes": len(codes)}
 
 
+def _file(path: str) -> dict:
+    """An exported file as a user adds it (Layer → Add Vector Layer): zipped Shapefiles through /vsizip/."""
+    source = f"/vsizip/{path}" if path.endswith(".zip") else path
+    layer = QgsVectorLayer(source, os.path.basename(path), "ogr")
+    if not layer.isValid():
+        return {"valid": False, "error": layer.error().summary()}
+    fields = layer.fields().names()
+    name_field = "name" if "name" in fields else "Name"  # KML keeps the name in <name>
+    features = list(layer.getFeatures())
+    return {
+        "valid": True,
+        "features": len(features),
+        "codes": len({str(f["code"]) for f in features}),
+        "names": sorted({str(f[name_field]) for f in features})[:3],
+        "crs": layer.crs().authid(),
+        "area": sum(f.geometry().area() for f in features),
+    }
+
+
 def main() -> None:
     ogc_url, template, user, token = sys.argv[1:5]
     profile = tempfile.mkdtemp(prefix="qgis-profile-")
@@ -149,7 +168,8 @@ def main() -> None:
     auth = _basic_auth(user, token)
     oapif = _oapif(ogc_url, auth)
     tiles = _tiles(template, oapif["extent"], auth) if oapif.get("valid") else {"valid": False}
-    print(json.dumps({"qgis": Qgis.version(), "oapif": oapif, "tiles": tiles}, ensure_ascii=False))
+    files = {os.path.basename(path): _file(path) for path in sys.argv[5:]}
+    print(json.dumps({"qgis": Qgis.version(), "oapif": oapif, "tiles": tiles, "files": files}, ensure_ascii=False))
     app.exitQgis()
 
 

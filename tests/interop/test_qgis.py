@@ -1,6 +1,6 @@
 """QGIS itself (Debian's qgis + python3-qgis, headless) reads jingwang: the grids collection as an OAPIF layer and
-the grid tiles as a vector tile layer, with the token in a Basic authentication configuration, and sees exactly the
-grids the API serves."""
+the grid tiles as a vector tile layer, with the token in a Basic authentication configuration, and the grid
+exports downloaded from the API in every format, and sees exactly the grids the API serves."""
 
 from __future__ import annotations
 
@@ -21,6 +21,14 @@ from api import create_app
 from tests.conftest import make_user
 
 PROBE = Path(__file__).with_name("qgis_probe.py")
+# The grid layer as the reports page offers it: file name → query of /api/export/grids…
+EXPORTS = {
+    "grids.gpkg": ".gpkg",
+    "grids.shp.zip": ".shp.zip",
+    "grids-gbk.shp.zip": ".shp.zip?encoding=GBK",
+    "grids.kml": ".kml",
+    "grids.geojson": ".geojson",
+}
 SYSTEM_PYTHON = "/usr/bin/python3"
 
 
@@ -59,8 +67,14 @@ def test_qgis_opens_oapif_and_vector_tiles_with_the_api_counts(server, demo_engi
     template = next(link["href"] for link in tileset["links"] if link["rel"] == "item")
     template = template.replace("{tileMatrix}", "{z}").replace("{tileCol}", "{x}").replace("{tileRow}", "{y}")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_RUNTIME_DIR": str(tmp_path)}
+    files = []
+    for name, query in EXPORTS.items():
+        got = requests.get(f"{base}/api/export/grids{query}", headers=headers, timeout=60)
+        assert got.status_code == 200, got.text[:300]
+        files.append(tmp_path / name)
+        files[-1].write_bytes(got.content)
     run = subprocess.run(
-        [SYSTEM_PYTHON, str(PROBE), f"{base}/ogc", template, "qgis-interop", token],
+        [SYSTEM_PYTHON, str(PROBE), f"{base}/ogc", template, "qgis-interop", token, *map(str, files)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -77,3 +91,12 @@ def test_qgis_opens_oapif_and_vector_tiles_with_the_api_counts(server, demo_engi
     assert all("网格" in name for name in seen["oapif"]["names"])
     assert seen["tiles"]["valid"], seen
     assert seen["tiles"]["codes"] == grids
+    opened = seen["files"]
+    assert set(opened) == set(EXPORTS)
+    for name, layer in opened.items():
+        assert layer["valid"], (name, layer)
+        assert layer["features"] == layer["codes"] == grids, (name, layer)
+        assert all("网格" in n for n in layer["names"]), (name, layer)  # GBK and UTF-8 both read back as Chinese
+        assert layer["crs"] == "EPSG:4326", (name, layer)
+    areas = [layer["area"] for layer in opened.values()]  # in degrees²: the same shapes in every format
+    assert max(areas) - min(areas) <= 1e-9 * max(areas), opened
