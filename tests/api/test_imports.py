@@ -118,6 +118,9 @@ def test_versions_revert_and_as_of(runner, session, tmp_path):
     assert back["features"] == 2 and back["closed"] == 2
     assert sorted(load_layer(session, "grids")["name"]) == sorted(grids()["名称"])
     assert session.scalar(text("SELECT count(*) FROM grid")) == 6
+    audited = session.execute(text("SELECT target, details FROM audit_log WHERE action = 'revert'")).all()
+    assert [target for target, _ in audited] == [f"import {first['import_id']}"]
+    assert audited[0][1]["layer"] == "grids" and audited[0][1]["new_import"] == back["import_id"]
 
 
 def test_append_and_precinct_scoped_replace(runner, session, tmp_path):
