@@ -7,7 +7,6 @@ A failed test keeps a screenshot under ``tests/webmap/artifacts/``.
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from flask import Flask
 from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Request, Route, sync_playwright
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from werkzeug.serving import BaseWSGIServer, make_server
+from waitress.server import create_server
 
 from api import create_app
 from api.auth.passwords import generate_password
@@ -97,18 +96,23 @@ def make_live_app(engine: Engine, *, sign_in: bool = True, **config: object) -> 
 
 
 class LiveServer:
-    """``app`` served on a free port of 127.0.0.1 until :meth:`stop`."""
+    """``app`` served by waitress (as ``jingwang serve`` does) on a free port of 127.0.0.1 until :meth:`stop`.
+
+    Not werkzeug's development server: when a browser drops a connection while a static file is being sent, that
+    server may leave the file open (a ResourceWarning, an error here); waitress always closes the response."""
 
     def __init__(self, app: Flask) -> None:
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in the test output
-        self.server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.server = create_server(app, host="127.0.0.1", port=0, threads=8)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.task_dispatcher.shutdown()
+        for channel in list(self.server._map.values()):  # the browser's keep-alive connections, then the listener
+            if channel is not self.server:
+                channel.close()
+        self.server.close()
         self.thread.join(5)
 
 
