@@ -215,7 +215,7 @@ def _map() -> Json:
 
 def _files() -> Json:
     fmt = enum("xlsx", "csv", "pdf", "geojson")
-    layers = enum(*BOUNDARIES, "key-places", "hazards", "incidents")
+    layers = enum(*BOUNDARIES, "key-places", "hazards", "incidents", "split-grids", "gaps", "overlaps")
     return {
         "/api/reports/coverage.{fmt}": {
             "get": op(
@@ -234,7 +234,7 @@ def _files() -> Json:
             "get": op(
                 "a layer as a file",
                 [
-                    path("layer", "layer", layers),
+                    path("layer", "layer or alignment finding", layers),
                     path("ext", "format", enum("gpkg", "shp.zip", "kml", "geojson")),
                     q("as_of", "as it stood then", TIME),
                     PRECINCT,

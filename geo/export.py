@@ -39,6 +39,8 @@ FORMATS: dict[str, tuple[str, str]] = {
     "geojson": ("GeoJSON", ".geojson"),
 }
 ENCODINGS = ("UTF-8", "GBK")
+# GeoPackage 1.2, which every desktop GIS in use reads without a warning (GDAL writes 1.4 unless told).
+_OPTIONS: dict[str, dict[str, Any]] = {"gpkg": {"dataset_options": {"VERSION": "1.2"}}}
 _DBF_NAME_BYTES = 10
 _DBF_TEXT_BYTES = 254
 
@@ -152,7 +154,7 @@ def write(frame: gpd.GeoDataFrame, path: Path, fmt: str, layer: str, encoding: s
             _shapefile_zip(frame, tmp, layer, encoding)
         else:
             tmp.unlink()  # GDAL creates the file itself
-            pyogrio.write_dataframe(frame, tmp, driver=FORMATS[fmt][0], layer=layer)
+            pyogrio.write_dataframe(frame, tmp, driver=FORMATS[fmt][0], layer=layer, **_OPTIONS.get(fmt, {}))
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

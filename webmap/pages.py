@@ -11,7 +11,6 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
 from api.db import get_session
-from api.layers import LAYERS
 from api.scope import read_precinct
 from api.services import mapdata
 from api.services.boundaries import current_counts
@@ -203,5 +202,5 @@ def reports() -> str:
         "urls": {"stats": url_for("mapdata.district_stats"), "mapPage": url_for("pages.map_page")},
     }
     context = _base_context("reports", _("Reports"), precincts, extra)
-    context.update(layers=LAYERS, counts=current_counts(session))
+    context.update(counts=current_counts(session))
     return _render("reports.html", context)

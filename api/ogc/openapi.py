@@ -86,14 +86,32 @@ def _collection_paths(cid: str) -> dict[str, Any]:
     }
 
 
+def _tile_paths(cid: str) -> dict[str, Any]:
+    base = f"/collections/{cid}/tiles"
+    tile = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}}
+        for name in ("tileMatrix", "tileRow", "tileCol")
+    ]
+    return {
+        base: {"get": {"summary": f"{SOURCES[cid].title}: vector tilesets", "responses": _ok("application/json")}},
+        f"{base}/WebMercatorQuad": {"get": {"summary": "the tileset", "responses": _ok("application/json")}},
+        f"{base}/WebMercatorQuad/{{tileMatrix}}/{{tileRow}}/{{tileCol}}": {
+            "get": {"parameters": tile, "responses": _ok("application/vnd.mapbox-vector-tile")}
+        },
+        f"{base}/tilejson.json": {"get": {"summary": "TileJSON 3.0", "responses": _ok("application/json")}},
+    }
+
+
 def document(server: str) -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/": {"get": {"summary": "Landing page", "responses": _ok("application/json")}},
         "/conformance": {"get": {"summary": "Conformance classes", "responses": _ok("application/json")}},
         "/collections": {"get": {"summary": "Collections", "responses": _ok("application/json")}},
     }
-    for cid in SOURCES:
+    for cid, source in SOURCES.items():
         paths.update(_collection_paths(cid))
+        if source.tiles:
+            paths.update(_tile_paths(cid))
     return {
         "openapi": "3.0.3",
         "info": {

@@ -8,7 +8,8 @@ axis order, as OGC API – Features Part 2 requires); CRS84 is longitude first.
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 
 from flask import request
 
@@ -30,6 +31,7 @@ _SHORT = {"CRS84": CRS84, "OGC:CRS84": CRS84, "EPSG:4490": EPSG4490, "EPSG:4326"
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _COMMON = {"f", "limit", "offset", "bbox", "bbox-crs", "crs", "datetime"}
 
 
@@ -59,19 +61,36 @@ def _bbox() -> tuple[float, float, float, float] | None:
     return box
 
 
+def _moment(raw: str, end: bool = False) -> datetime | None:
+    """One end of a ``datetime`` value: ``..`` or empty is open (None); a date alone is its first moment, or as
+    the ``end`` of an interval its last, so ``2026-10-01/2026-10-31`` takes in all of 31 October."""
+    if raw in ("", ".."):
+        return None
+    moment = parse_time(raw, "datetime")
+    if end and moment is not None and _DATE_ONLY.fullmatch(raw):
+        moment += timedelta(days=1) - timedelta(microseconds=1)
+    return moment
+
+
 def _datetime(query: Query) -> None:
+    """``datetime``: an instant (a date is the whole day for timestamps, its midnight for versions) or an
+    interval ``a/b`` with ``..`` for an open end (both ends included)."""
     raw = (request.args.get("datetime") or "").strip()
     if not raw:
         return
     if "/" in raw:
         first, _, last = raw.partition("/")
-        query.start = None if first in ("", "..") else parse_time(first, "datetime")
-        query.end = None if last in ("", "..") else parse_time(last, "datetime")
+        if "/" in last:
+            raise BadRequest(f"datetime takes one instant or one interval a/b, got {raw!r}")
+        query.start, query.end = _moment(first.strip()), _moment(last.strip(), end=True)
+        query.interval = True
         if query.start and query.end and query.start > query.end:
             raise BadRequest(f"datetime interval ends before it starts: {raw!r}")
         return
+    if raw == "..":
+        raise BadRequest("datetime '..' is an open end of an interval: use '../..' for any time")
     query.instant = parse_time(raw, "datetime")
-    if len(raw) == 10 and query.instant is not None:  # a date: the whole day for timestamps
+    if _DATE_ONLY.fullmatch(raw) and query.instant is not None:  # a date: the whole day for timestamps
         query.start, query.end = query.instant, query.instant + timedelta(days=1) - timedelta(microseconds=1)
 
 

@@ -1,16 +1,17 @@
-"""``GET /api/export/{layer}.{gpkg|shp.zip|kml|geojson}?as_of=&precinct=&encoding=``: a layer as a file."""
+"""``GET /api/export/{layer}.{gpkg|shp.zip|kml|geojson}?as_of=&precinct=&encoding=``: a layer (or the alignment
+findings) as a file."""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 
 from api.db import get_session
 from api.params import parse_time
 from api.scope import read_precinct
-from api.services import export
+from api.services import alignment, export
 
 bp = Blueprint("export", __name__, url_prefix="/api/export")
 
@@ -24,7 +25,7 @@ MIMETYPES = {
 
 
 @bp.get(
-    "/<any(precincts, districts, grids, 'key-places', hazards, incidents):layer>"
+    "/<any(precincts, districts, grids, 'key-places', hazards, incidents, 'split-grids', gaps, overlaps):layer>"
     ".<any(gpkg, 'shp.zip', kml, geojson):ext>"
 )
 def download(layer: str, ext: str) -> Response:
@@ -41,6 +42,7 @@ def download(layer: str, ext: str) -> Response:
             as_of=as_of,
             precinct=precinct,
             encoding=request.args.get("encoding") or "UTF-8",
+            cache=current_app.extensions.setdefault("jingwang", {}).setdefault("alignment", alignment.StateCache()),
         )
         data = path.read_bytes()
     name = f"{layer}{'-' + precinct if precinct else ''}{'-' + as_of.date().isoformat() if as_of else ''}.{ext}"

@@ -13,7 +13,6 @@ from typing import Any
 
 import shapely
 from shapely.geometry import mapping, shape
-from shapely.ops import transform
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -41,10 +40,7 @@ class Query:
     offset: int = 0
     lat_lon: bool = False
     cache: alignment.StateCache | None = None
-
-    @property
-    def interval(self) -> bool:
-        return self.instant is None and (self.start is not None or self.end is not None)
+    interval: bool = False  # an interval was asked for (``a/b``, ``../b``, ``a/..``, ``../..``)
 
 
 @dataclass
@@ -75,7 +71,9 @@ def _time_sql(source: Source, q: Query, params: dict[str, Any]) -> str:
     if q.instant is not None and q.start is None and q.end is None:
         params["t_at"] = q.instant
         return f"{source.time} = :t_at"
-    conds = ["TRUE"]
+    if q.instant is None and not q.interval:
+        return "TRUE"  # no datetime asked for
+    conds = [f"{source.time} IS NOT NULL"]  # a feature without a time is in no instant or interval
     if q.start is not None:
         conds.append(f"{source.time} >= :t_start")
         params["t_start"] = q.start
@@ -156,7 +154,7 @@ def _findings(session: Session, source: Source, q: Query) -> list[str]:
         if box is not None and not geom.intersects(box):
             continue
         if q.lat_lon:
-            geom = transform(lambda x, y: (y, x), geom)
+            geom = shapely.transform(geom, lambda xy: xy[:, ::-1])  # latitude first
         fid = str(props["code"]) if source.id == "split-grids" else str(i)
         body = {"type": "Feature", "id": fid, "geometry": mapping(geom), "properties": props}
         out.append(json.dumps(body, ensure_ascii=False))

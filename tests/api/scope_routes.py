@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from api.services.sources import FINDINGS
+
 A, B = "130133-07", "130133-10"
 WINDOW = {"from": "2026-10-01", "to": "2026-12-01"}
 
@@ -155,7 +157,7 @@ ROUTES: dict[tuple[str, str], Callable[[Ctx], list[Call]]] = {
     ],  # fmt: skip
     ("export.download", "GET"): lambda c: [
         x
-        for layer in ("precincts", "districts", "grids", "key-places", "hazards", "incidents")
+        for layer in ("precincts", "districts", "grids", "key-places", "hazards", "incidents", *FINDINGS)
         for ext in ("gpkg", "shp.zip", "kml", "geojson")
         for x in _b_reads(f"/api/export/{layer}.{ext}")
     ],  # fmt: skip

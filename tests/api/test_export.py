@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from api.layers import LAYERS
 from api.services.boundaries import ImportMeta, write_version
+from api.services.sources import SOURCES
 from api.services.store import load_layer
 from geo.export import shapefile_names
 
@@ -118,7 +119,7 @@ def test_http_download_of_points_and_boundaries(demo_client, demo_session, tmp_p
     path.write_bytes(response.data)
     assert set(_read(path)["precinct_c"]) == {"130133-02"}
     assert demo_client.get("/api/export/grids.kml?encoding=GBK").status_code == 422  # KML is always UTF-8
-    assert demo_client.get("/api/export/gaps.gpkg").status_code == 404
+    assert demo_client.get("/api/export/patrols.gpkg").status_code == 404  # fixes are no map layer to export
 
 
 def test_shapefile_field_names_are_cut_predictably():
@@ -135,3 +136,81 @@ def test_reports_page_offers_every_format(demo_client):
     for href in ("/api/export/grids.gpkg", "/api/export/grids.shp.zip", "/api/export/grids.kml"):
         assert href in body
     assert "/api/export/precincts.shp.zip?encoding=GBK" in body and "/ogc" in body
+
+
+LAYERS_ALL = list(SOURCES)  # every collection: the six layers and the three alignment findings
+
+
+@pytest.mark.parametrize("layer", LAYERS_ALL)
+def test_every_layer_in_every_format_holds_what_the_ogc_api_serves(demo_client, tmp_path, layer):
+    served = demo_client.get(f"/ogc/collections/{layer}/items?limit=10000").get_json()
+    expected = sorted(str(f["properties"].get("code")) for f in served["features"])
+    assert served["numberMatched"] == len(expected)
+    for ext in ("gpkg", "shp.zip", "kml", "geojson"):
+        response = demo_client.get(f"/api/export/{layer}.{ext}")
+        assert response.status_code == 200, (ext, response.get_data(as_text=True)[:300])
+        path = tmp_path / f"{layer}.{ext}"
+        path.write_bytes(response.data)
+        back = _read(path) if expected else None
+        if back is None:
+            continue  # an empty finding layer: nothing to compare
+        assert len(back) == len(expected), ext
+        if "code" in back.columns:
+            assert sorted(str(v) if v is not None else "None" for v in back["code"]) == expected, ext
+        assert back.geometry.notna().all() and back.crs.to_epsg() == 4326, ext
+
+
+def test_findings_export_matches_the_alignment(demo_runner, demo_client, tmp_path):
+    doc = demo_client.get("/api/alignment").get_json()
+    target = tmp_path / "gaps.gpkg"
+    result = demo_runner.invoke("export", "gaps", "-o", str(target))
+    assert result.exit_code == 0, result.output
+    back = _read(target)
+    assert len(back) == len(doc["gaps"]) > 0
+    assert sorted(back["area_m2"]) == pytest.approx(sorted(g["area_m2"] for g in doc["gaps"]))
+    split = tmp_path / "split.geojson"
+    assert demo_runner.invoke("export", "split-grids", "-o", str(split)).exit_code == 0
+    codes = sorted(g["code"] for g in doc["grids"] if g["status"] == "split")
+    assert sorted(_read(split)["code"]) == codes and codes
+    assert demo_client.get("/api/export/gaps.gpkg?as_of=1990-01-01").status_code == 200  # nothing then: empty
+
+
+def test_hazards_as_of_carry_the_state_of_then(demo_runner, demo_session, tmp_path):
+    code, first_at, second_at, first_state = demo_session.execute(
+        text(
+            "SELECT h.code, e1.at, e2.at, e1.to_state FROM hazard h"
+            " JOIN hazard_event e1 ON e1.hazard_id = h.id AND e1.seq = 1"
+            " JOIN hazard_event e2 ON e2.hazard_id = h.id AND e2.seq = 2"
+            " WHERE e2.at > e1.at AND h.state <> e1.to_state ORDER BY h.code LIMIT 1"
+        )
+    ).one()
+    then = first_at + (second_at - first_at) / 2
+    target = tmp_path / "hazards.gpkg"
+    assert demo_runner.invoke("export", "hazards", "--as-of", then.isoformat(), "-o", str(target)).exit_code == 0
+    back = _read(target).set_index("code")
+    assert back.loc[code, "state"] == first_state
+    reported = "SELECT count(*) FROM hazard WHERE reported_at <= :t AND geom IS NOT NULL"
+    assert len(back) == demo_session.scalar(text(reported), {"t": then})
+    now = tmp_path / "now.gpkg"
+    assert demo_runner.invoke("export", "hazards", "-o", str(now)).exit_code == 0
+    current = demo_session.scalar(text("SELECT state FROM hazard WHERE code = :c"), {"c": code})
+    assert _read(now).set_index("code").loc[code, "state"] == current != first_state
+
+
+def test_empty_exports_still_open(demo_runner, tmp_path):
+    for fmt, name in FILES.items():
+        target = tmp_path / name.replace("grids", "hazards")
+        result = demo_runner.invoke("export", "hazards", "--format", fmt, "--as-of", "1990-01-01", "-o", str(target))
+        assert result.exit_code == 0, (fmt, result.output)
+        assert len(_read(target)) == 0, fmt
+
+
+def test_geopackage_is_version_1_2(demo_runner, tmp_path):
+    """GeoPackage 1.2 opens without a warning in the GDAL of older desktop GIS (QGIS 3.22 on Debian 12 among them)."""
+    import sqlite3
+
+    target = tmp_path / "grids.gpkg"
+    assert demo_runner.invoke("export", "grids", "-o", str(target)).exit_code == 0
+    with sqlite3.connect(target) as db:
+        assert db.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47  # "GPKG"
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 10200

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import mapbox_vector_tile
@@ -50,6 +53,12 @@ def test_landing_conformance_and_api_definition(demo_client):
     limit = api.get_json()["components"]["parameters"]["limit"]["schema"]
     assert (limit["default"], limit["maximum"]) == (10, 10_000)
     assert "/collections/grids/items" in api.get_json()["paths"]
+    assert "/collections/grids/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}" in api.get_json()["paths"]
+    for path in api.get_json()["paths"]:  # every path the definition names answers
+        concrete = path.replace("{featureId}", "130133-01").replace("{tileMatrix}", "12")
+        concrete = concrete.replace("{tileRow}", "1583").replace("{tileCol}", "3353")
+        if "{" not in concrete and not concrete.endswith("/items/130133-01"):
+            _get(demo_client, "/ogc" + concrete.rstrip("/"))
 
 
 def test_collections_list_every_layer_with_extent_and_crs(demo_client):
@@ -202,3 +211,136 @@ def test_tilesets_and_tilejson_point_at_the_vector_tiles(demo_client):
     xyz = tilejson["tiles"][0].replace("{z}", str(z)).replace("{x}", str(x)).replace("{y}", str(y))
     assert _get(demo_client, _path(xyz)).data == tile.data
     _get(demo_client, "/ogc/collections/hazards/tiles", 404)
+
+
+def _q(value) -> str:
+    return value.isoformat().replace("+", "%2B")
+
+
+def test_datetime_instants_intervals_and_open_ends(demo_client, demo_session):
+    """Timestamps: an instant is that moment (a date the whole local day); ``a/b`` includes both ends (a date as
+    the end: all of that day); ``..`` leaves an end open; a feature without a time is in no interval."""
+    url = "/ogc/collections/hazards/items?limit=10000&datetime="
+    first, last = demo_session.execute(text("SELECT min(reported_at), max(reported_at) FROM hazard")).one()
+    total = _count(demo_session, "SELECT count(*) FROM hazard WHERE geom IS NOT NULL")
+
+    def matched(value: str) -> int:
+        return _get(demo_client, url + value).get_json()["numberMatched"]
+
+    at = _count(demo_session, "SELECT count(*) FROM hazard WHERE reported_at = :t", t=last)
+    assert matched(_q(last)) == at >= 1
+    assert matched(f"{_q(first)}/..") == matched("../..") == matched(f"../{_q(last)}") == total
+    assert matched(f"{_q(last)}/..") == at
+    middle = first + (last - first) / 2
+    after = _count(demo_session, "SELECT count(*) FROM hazard WHERE reported_at >= :m", m=middle)
+    assert 0 < matched(f"{_q(middle)}/..") == after < total
+    assert matched(f"{_q(first)}/{_q(middle)}") + after == total + _count(
+        demo_session, "SELECT count(*) FROM hazard WHERE reported_at = :m", m=middle
+    )
+
+    day_sql = (
+        "SELECT count(*) FROM hazard WHERE (reported_at AT TIME ZONE 'Asia/Shanghai')::date"
+        " BETWEEN CAST(:a AS date) AND CAST(:b AS date)"
+    )
+    day = demo_session.scalar(text("SELECT (max(reported_at) AT TIME ZONE 'Asia/Shanghai')::date FROM hazard"))
+    week = day - timedelta(days=6)
+    assert matched(day.isoformat()) == _count(demo_session, day_sql, a=day, b=day) >= 1  # the whole day
+    in_week = _count(demo_session, day_sql, a=week, b=day)
+    assert matched(f"{week.isoformat()}/{day.isoformat()}") == in_week  # the last day included
+    assert in_week > _count(demo_session, day_sql, a=week, b=day - timedelta(days=1))
+
+    dated = "SELECT count(*) FROM incident WHERE geom IS NOT NULL AND occurred_at IS NOT NULL"
+    incidents = _get(demo_client, "/ogc/collections/incidents/items?datetime=../..").get_json()
+    assert incidents["numberMatched"] == _count(demo_session, dated)
+    places = _get(demo_client, "/ogc/collections/key-places/items?datetime=2020-01-01").get_json()
+    assert places["numberMatched"] == _count(demo_session, "SELECT count(*) FROM key_place")  # no time: not filtered
+
+    for bad in (f"{_q(last)}/{_q(first)}", "..", "2026-13-01", "a/b/c", f"{_q(first)}/{_q(last)}/.."):
+        _get(demo_client, url + bad, 400)
+    for versioned in ("precincts", "split-grids"):  # one version or one alignment: an instant only
+        _get(demo_client, f"/ogc/collections/{versioned}/items?datetime=../..", 400)
+
+
+def test_datetime_date_selects_the_version_of_that_midnight(demo_client, demo_session):
+    today = demo_session.scalar(text("SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date"))
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    current = _get(demo_client, "/ogc/collections/districts/items?limit=10000").get_json()
+    dated = _get(demo_client, f"/ogc/collections/districts/items?limit=10000&datetime={tomorrow}").get_json()
+    assert dated["numberMatched"] == current["numberMatched"] > 0
+    assert _get(demo_client, "/ogc/collections/districts/items?datetime=1990-01-01").get_json()["numberMatched"] == 0
+
+
+def test_next_links_keep_the_query_and_step_by_limit(demo_client, demo_session):
+    district = demo_session.scalar(text("SELECT min(district_code) FROM grid WHERE valid_to IS NULL"))
+    sql = "SELECT count(*) FROM grid WHERE valid_to IS NULL AND district_code = :d"
+    expected = _count(demo_session, sql, d=district)
+    assert expected > 3
+    url = f"/ogc/collections/grids/items?district={district}&crs={EPSG4490}&bbox=114,37,116,39&limit=3"
+    seen, offset = [], 0
+    while url:
+        doc = _get(demo_client, url).get_json()
+        assert doc["numberMatched"] == expected and doc["numberReturned"] == len(doc["features"])
+        assert doc["numberReturned"] == min(3, expected - offset)
+        for feature in doc["features"]:
+            lat, lon = feature["geometry"]["coordinates"][0][0][0]
+            assert 37 < lat < 38.5 < 114 < lon < 115.5  # EPSG:4490 on every page: latitude first
+        seen += [f["id"] for f in doc["features"]]
+        following = _link(doc, "next")
+        if following:
+            query = dict(p.split("=", 1) for p in urlsplit(following["href"]).query.split("&"))
+            assert query["offset"] == str(offset + 3) and query["limit"] == "3"
+            assert query["district"] == district and query["bbox"] == "114%2C37%2C116%2C39"
+            assert "4490" in query["crs"] and following["type"] == "application/geo+json"
+        url = _path(following["href"]) if following else ""
+        offset += 3
+    assert len(seen) == len(set(seen)) == expected
+    assert "prev" in {k["rel"] for k in doc["links"]} and _link(doc, "prev")["href"].count("offset=") == 1
+
+    beyond = _get(demo_client, "/ogc/collections/grids/items?offset=100000").get_json()
+    assert beyond["numberReturned"] == 0 and beyond["features"] == [] and _link(beyond, "next") is None
+    assert beyond["numberMatched"] == _count(demo_session, "SELECT count(*) FROM grid WHERE valid_to IS NULL")
+    _get(demo_client, "/ogc/collections/grids/items?offset=-1", 400)
+    _get(demo_client, "/ogc/collections/grids/items?bbox=1,2,3", 400)
+
+
+def test_html_representation_of_every_resource(demo_client):
+    code = _get(demo_client, "/ogc/collections/grids/items?limit=1").get_json()["features"][0]["id"]
+    pages = {
+        "/ogc": "collections",
+        "/ogc/conformance": "ogcapi-features-1/1.0/conf/html",
+        "/ogc/collections": "key-places",
+        "/ogc/collections/grids": "/ogc/collections/grids/items",
+        "/ogc/collections/grids/items?limit=5": "offset=5",
+        f"/ogc/collections/grids/items/{code}": code,
+        "/ogc/collections/grids/queryables": "district",
+        "/ogc/collections/grids/tiles": "WebMercatorQuad",
+    }
+    for url, needle in pages.items():
+        page = _get(demo_client, url + ("&" if "?" in url else "?") + "f=html")
+        body = page.get_data(as_text=True)
+        assert page.mimetype == "text/html" and "<h1>" in body and needle in body, url
+    items = _get(demo_client, "/ogc/collections/grids/items?limit=5&f=html").get_data(as_text=True)
+    following = re.search(r'href="([^"]+)">[^<]*</a> \(next, text/html\)', items)
+    assert following and "5 / " in items  # numberReturned / numberMatched
+    assert html.unescape(following.group(1)).endswith("/ogc/collections/grids/items?limit=5&offset=5&f=html")
+    _get(demo_client, "/ogc/collections?f=xml", 400)
+
+
+def test_findings_filter_bbox_and_crs(demo_client):
+    doc = _get(demo_client, "/api/alignment").get_json()
+    by_level = {}
+    for gap in doc["gaps"]:
+        by_level[gap["level"]] = by_level.get(gap["level"], 0) + 1
+    assert by_level, "the demo city has gaps"
+    for level, count in by_level.items():
+        got = _get(demo_client, f"/ogc/collections/gaps/items?level={level}&limit=10000").get_json()
+        assert got["numberMatched"] == count and {f["properties"]["level"] for f in got["features"]} == {level}
+    lonlat = _get(demo_client, "/ogc/collections/split-grids/items?limit=1").get_json()["features"][0]
+    latlon = _get(demo_client, f"/ogc/collections/split-grids/items/{lonlat['id']}?crs={EPSG4490}")
+    assert latlon.headers["Content-Crs"] == f"<{EPSG4490}>"
+    x, y = lonlat["geometry"]["coordinates"][0][0][0]
+    assert latlon.get_json()["geometry"]["coordinates"][0][0][0] == [y, x]
+    box = f"{x - 1e-4},{y - 1e-4},{x + 1e-4},{y + 1e-4}"
+    near = _get(demo_client, f"/ogc/collections/split-grids/items?bbox={box}&limit=10000").get_json()
+    assert lonlat["id"] in {f["id"] for f in near["features"]}
+    assert near["numberMatched"] < _get(demo_client, "/ogc/collections/split-grids/items").get_json()["numberMatched"]

@@ -1,5 +1,7 @@
 """Run by QGIS's own Python (/usr/bin/python3 with python3-qgis), headless: open jingwang's grids as an OAPIF layer,
-as a vector tile layer and as the exported files, and print what QGIS saw as one JSON document.
+as a vector tile layer and as the exported files, and print what QGIS saw as one JSON document: per layer the
+features, each code's name, the summed area (degrees², for comparing shapes) and the CRS; for the tiles the codes
+drawn.
 
     QT_QPA_PLATFORM=offscreen /usr/bin/python3 qgis_probe.py OGC_URL TILE_TEMPLATE USER TOKEN [EXPORT_FILE ...]
 
@@ -95,14 +97,13 @@ def _oapif(ogc_url: str, auth: str) -> dict:
     layer = QgsVectorLayer(f"url='{ogc_url}' typename='grids' pageSize='1000' authcfg='{auth}'", "grids", "OAPIF")
     if not layer.isValid():
         return {"valid": False, "error": layer.error().summary()}
-    codes = [str(f["code"]) for f in layer.getFeatures()]
-    names = [str(f["name"]) for f in layer.getFeatures()][:3]
+    features = list(layer.getFeatures())
     extent = layer.extent()
     return {
         "valid": True,
-        "features": len(codes),
-        "codes": len(set(codes)),
-        "names": names,
+        "features": len(features),
+        "names": {str(f["code"]): str(f["name"]) for f in features},
+        "area": sum(f.geometry().area() for f in features),
         "crs": layer.crs().authid(),
         "extent": [extent.xMinimum(), extent.yMinimum(), extent.xMaximum(), extent.yMaximum()],
     }
@@ -138,7 +139,7 @@ def _tiles(template: str, extent: list[float], auth: str) -> dict:
     job = QgsMapRendererSequentialJob(settings)
     job.start()
     job.waitForFinished()
-    return {"valid": True, "codes": len(codes)}
+    return {"valid": True, "codes": sorted(codes)}
 
 
 def _file(path: str) -> dict:
@@ -148,13 +149,15 @@ def _file(path: str) -> dict:
     if not layer.isValid():
         return {"valid": False, "error": layer.error().summary()}
     fields = layer.fields().names()
-    name_field = "name" if "name" in fields else "Name"  # KML keeps the name in <name>
+    name_field = next((n for n in ("name", "Name") if n in fields), None)  # KML keeps the name in <name>
     features = list(layer.getFeatures())
+    names = None
+    if "code" in fields:
+        names = {str(f["code"]): str(f[name_field]) if name_field else "" for f in features}
     return {
         "valid": True,
         "features": len(features),
-        "codes": len({str(f["code"]) for f in features}),
-        "names": sorted({str(f[name_field]) for f in features})[:3],
+        "names": names,
         "crs": layer.crs().authid(),
         "area": sum(f.geometry().area() for f in features),
     }

@@ -402,3 +402,26 @@ def test_alignment_proposal_is_shown_then_applied(page: Page, live_server: LiveS
     page.wait_for_selector("body[data-ready]")
     expect(page.locator("#jw-align-summary")).to_have_attribute("data-split", "0")
     page.watch.assert_clean()  # type: ignore[attr-defined]
+
+
+def test_reports_page_exports_follow_precinct_and_as_of(page: Page, live_server: LiveServer, tmp_path):
+    import pyogrio
+
+    open_page(page, live_server, "/reports?precinct=130133-03")
+    link = page.locator("a.jw-export[data-layer='grids'][href*='.gpkg']")
+    expect(link).to_have_attribute("href", re.compile(r"grids\.gpkg\?precinct=130133-03$"))
+    page.locator("#jw-export-as-of").fill("2099-01-01")
+    page.locator("#jw-export-as-of").dispatch_event("change")
+    expect(link).to_have_attribute("href", re.compile(r"precinct=130133-03&as_of=2099-01-01"))
+    gbk = page.locator("a.jw-export[data-layer='grids'][href*='encoding=GBK']")
+    expect(gbk).to_have_attribute("href", re.compile(r"encoding=GBK&precinct=130133-03&as_of=2099-01-01"))
+    places = page.locator("a.jw-export[data-layer='key-places'][href*='.kml']")
+    expect(places).not_to_have_attribute("href", re.compile("as_of"))  # key places keep no history
+    with page.expect_download() as info:
+        link.click()
+    path = tmp_path / "grids.gpkg"
+    info.value.save_as(path)
+    grids = pyogrio.read_dataframe(path)
+    assert len(grids) > 0 and set(grids["precinct_code"]) == {"130133-03"}
+    assert grids["name"].str.contains("网格").all()
+    page.watch.assert_clean()  # type: ignore[attr-defined]

@@ -77,13 +77,22 @@
     JW.clear(table.tFoot).appendChild(el("tr", {}, cells(sum(rows), [t("Total"), t("%(count)s districts", { count: rows.length })])));
   }
 
+  /* The downloads follow the precinct picked in the header and the "as of" date (key places keep no history, so
+     they are always as they stand now). */
+  var asOf = document.getElementById("jw-export-as-of");
   function updateDownloads() {
     var precinct = JW.state.precinct();
-    document.querySelectorAll("a.jw-download").forEach(function (a) {
+    document.querySelectorAll("a.jw-export").forEach(function (a) {
       var layer = a.dataset.layer;
-      a.href = JW.url(a.pathname, { precinct: layer === "precincts" ? "" : precinct });
+      var params = {
+        encoding: new URL(a.href, window.location.origin).searchParams.get("encoding"),
+        precinct: layer === "precincts" ? "" : precinct,
+        as_of: layer === "key-places" ? "" : asOf.value
+      };
+      a.href = JW.url(a.pathname, params);
     });
   }
+  asOf.addEventListener("change", updateDownloads);
 
   async function load() {
     var p = params();
